@@ -1,0 +1,180 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"connectrpc.com/connect/v2"
+	"connectrpc.com/connect/v2/connecthttp"
+
+	"github.com/sessionkit/zitadel-session-go/gen/zitadel/oidc/v2/oidcv2connect"
+	"github.com/sessionkit/zitadel-session-go/gen/zitadel/saml/v2/samlv2connect"
+	"github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2/sessionv2connect"
+	"github.com/sessionkit/zitadel-session-go/interceptors"
+)
+
+// Client calls Zitadel's Session API v2 (and the OIDC / SAML calls that
+// finish a login). It is safe for concurrent use; create one per Zitadel
+// instance and share it: all calls reuse one transport and its connections.
+type Client struct {
+	sessions sessionv2connect.SessionServiceClient
+	oidc     oidcv2connect.OIDCServiceClient
+	saml     samlv2connect.SAMLServiceClient
+	conn     *connect.Client
+
+	// ownedTransport is the *http.Transport New built, closed by Close.
+	ownedTransport *http.Transport
+}
+
+// New returns a client for the Zitadel instance at baseURL (e.g.
+// "https://auth.example.com" or "http://localhost:8080"). By default it
+// speaks the Connect protocol; over http:// URLs it uses cleartext HTTP/2
+// (h2c, with prior knowledge) so that [WithGRPC] works against a local
+// Zitadel; for a plain-HTTP endpoint that only speaks HTTP/1.1 pass an
+// [http.Client] with [WithHTTPClient].
+//
+// New performs no network I/O: token endpoints of [WithClientCredentials] and
+// [WithServiceAccountKey] are discovered on the first call.
+func New(baseURL string, opts ...Option) (*Client, error) {
+	var cfg config
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if cfg.authSet > 1 {
+		return nil, errors.New("session: more than one authentication option given")
+	}
+	u, err := url.Parse(baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if cfg.connectClient == nil && cfg.transport == nil {
+			return nil, fmt.Errorf("session: base URL %q must be an absolute http:// or https:// URL", baseURL)
+		}
+	}
+	baseURL = strings.TrimSuffix(baseURL, "/")
+	if cfg.connectClient != nil {
+		if cfg.transport != nil || cfg.httpClient != nil || cfg.auth != authNone || cfg.retry != nil ||
+			cfg.logger != nil || cfg.tracer != nil || len(cfg.interceptors) > 0 || cfg.orgID != "" ||
+			cfg.instanceHost != "" || len(cfg.header) > 0 || cfg.caPool != nil || cfg.insecureTLS ||
+			cfg.protocol != protocolConnect {
+			return nil, errors.New("session: WithConnectClient cannot be combined with transport, auth, header or interceptor options; configure the *connect.Client instead (or use WithTransport)")
+		}
+		return newFromConnect(cfg.connectClient, nil), nil
+	}
+	if cfg.httpClient != nil && (cfg.caPool != nil || cfg.insecureTLS) {
+		return nil, errors.New("session: WithCAPool and WithInsecureSkipVerify cannot be combined with WithHTTPClient; configure TLS on the http.Client")
+	}
+
+	var owned *http.Transport
+	hc := cfg.httpClient
+	if cfg.transport == nil || cfg.auth == authClientCredentials || cfg.auth == authServiceAccountKey {
+		hc, owned = buildHTTPClient(&cfg, u)
+	}
+
+	ics, err := buildInterceptors(&cfg, hc, baseURL)
+	if err != nil {
+		if owned != nil {
+			owned.CloseIdleConnections()
+		}
+		return nil, err
+	}
+	transport := cfg.transport
+	if transport == nil {
+		var hopts []connecthttp.Option
+		switch cfg.protocol {
+		case protocolGRPC:
+			hopts = append(hopts, connecthttp.WithGRPC())
+		case protocolGRPCWeb:
+			hopts = append(hopts, connecthttp.WithGRPCWeb())
+		}
+		transport = connecthttp.NewTransport(hc, baseURL, hopts...)
+	}
+	return newFromConnect(connect.NewClient(transport, ics...), owned), nil
+}
+
+func newFromConnect(cc *connect.Client, owned *http.Transport) *Client {
+	return &Client{
+		sessions:       sessionv2connect.NewSessionServiceClient(cc),
+		oidc:           oidcv2connect.NewOIDCServiceClient(cc),
+		saml:           samlv2connect.NewSAMLServiceClient(cc),
+		conn:           cc,
+		ownedTransport: owned,
+	}
+}
+
+// buildInterceptors returns the chain: tracing, logging, user interceptors,
+// retry, auth, headers.
+func buildInterceptors(cfg *config, hc *http.Client, baseURL string) ([]connect.ClientInterceptor, error) {
+	var ics []connect.ClientInterceptor
+	if cfg.tracer != nil {
+		ics = append(ics, interceptors.Tracing(cfg.tracer))
+	}
+	if cfg.logger != nil {
+		ics = append(ics, interceptors.Logging(cfg.logger))
+	}
+	ics = append(ics, cfg.interceptors...)
+	if cfg.retry != nil {
+		ics = append(ics, interceptors.Retry(*cfg.retry))
+	}
+	ts, err := tokenSource(cfg, hc, baseURL)
+	if err != nil {
+		return nil, err
+	}
+	if ts != nil {
+		ics = append(ics, interceptors.Auth(ts))
+	}
+	if cfg.instanceHost != "" {
+		ics = append(ics, interceptors.InstanceHost(cfg.instanceHost))
+	}
+	if cfg.orgID != "" {
+		ics = append(ics, interceptors.OrgID(cfg.orgID))
+	}
+	if len(cfg.header) > 0 {
+		ics = append(ics, interceptors.Headers(cfg.header))
+	}
+	return ics, nil
+}
+
+// Close releases idle connections of the HTTP transport New built. It does
+// not affect a caller-provided http.Client, connect.Client or transport.
+// Calls after Close still work but open new connections.
+func (c *Client) Close() error {
+	if c.ownedTransport != nil {
+		c.ownedTransport.CloseIdleConnections()
+	}
+	return nil
+}
+
+// String returns "session.Client"; a client's credentials are never printed.
+func (c *Client) String() string { return "session.Client" }
+
+// GoString implements fmt.GoStringer like String.
+func (c *Client) GoString() string { return c.String() }
+
+// Raw returns the generated SessionService client sharing this client's
+// transport, authentication and interceptors (but not its validation or
+// token bookkeeping).
+func (c *Client) Raw() sessionv2connect.SessionServiceClient { return c.sessions }
+
+// RawOIDC returns the generated OIDCService client sharing this client's
+// transport, authentication and interceptors.
+func (c *Client) RawOIDC() oidcv2connect.OIDCServiceClient { return c.oidc }
+
+// RawSAML returns the generated SAMLService client sharing this client's
+// transport, authentication and interceptors.
+func (c *Client) RawSAML() samlv2connect.SAMLServiceClient { return c.saml }
+
+// ConnectClient returns the underlying *connect.Client, e.g. to build other
+// generated Zitadel v2 service clients on the same transport.
+func (c *Client) ConnectClient() *connect.Client { return c.conn }
+
+// bearerContext attaches "Authorization: Bearer <token>" to ctx for one call.
+func bearerContext(ctx context.Context, token string) context.Context {
+	ctx, info := connect.NewClientContext(ctx)
+	info.RequestHeader().Set("Authorization", "Bearer "+token)
+	return ctx
+}

@@ -1,0 +1,193 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	oidcv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/oidc/v2"
+	samlv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/saml/v2"
+)
+
+const (
+	opCreateCallback = "CreateCallback"
+	opCreateResponse = "CreateResponse"
+)
+
+var errNilHandle = errors.New("nil *Handle")
+
+// FinishOIDC completes the OIDC authorization request authRequestID (the ID
+// Zitadel passed to the login UI) with the session h and returns the URL to
+// redirect the browser to (the client's redirect_uri with code and state).
+// Check [Session.Satisfies] with your policy first; Zitadel rejects expired
+// or insufficiently authenticated sessions.
+func (c *Client) FinishOIDC(ctx context.Context, authRequestID string, h *Handle) (callbackURL string, err error) {
+	if h == nil {
+		return "", localError(opCreateCallback, errNilHandle.Error(), nil)
+	}
+	return c.createCallback(ctx, &oidcv2.CreateCallbackRequest{
+		AuthRequestId: authRequestID,
+		CallbackKind: &oidcv2.CreateCallbackRequest_Session{Session: &oidcv2.Session{
+			SessionId: h.ID(), SessionToken: h.SessionToken(),
+		}},
+	})
+}
+
+// OIDCError is the error a login UI returns to an OIDC client instead of a
+// login, e.g. when the user cancels.
+type OIDCError struct {
+	// Reason is the OAuth 2.0 error code, e.g.
+	// oidcv2.ErrorReason_ERROR_REASON_ACCESS_DENIED.
+	Reason oidcv2.ErrorReason
+	// Description is the optional error_description.
+	Description string
+	// URI is the optional error_uri.
+	URI string
+}
+
+// FailOIDC completes the OIDC authorization request with an error and
+// returns the URL to redirect the browser to.
+func (c *Client) FailOIDC(ctx context.Context, authRequestID string, e OIDCError) (callbackURL string, err error) {
+	ae := &oidcv2.AuthorizationError{Error: e.Reason}
+	if e.Description != "" {
+		ae.ErrorDescription = &e.Description
+	}
+	if e.URI != "" {
+		ae.ErrorUri = &e.URI
+	}
+	return c.createCallback(ctx, &oidcv2.CreateCallbackRequest{
+		AuthRequestId: authRequestID,
+		CallbackKind:  &oidcv2.CreateCallbackRequest_Error{Error: ae},
+	})
+}
+
+func (c *Client) createCallback(ctx context.Context, req *oidcv2.CreateCallbackRequest) (string, error) {
+	if err := check(opCreateCallback, req); err != nil {
+		return "", err
+	}
+	res, err := c.oidc.CreateCallback(ctx, req)
+	if err != nil {
+		return "", newError(opCreateCallback, err)
+	}
+	return res.GetCallbackUrl(), nil
+}
+
+// SAMLBinding is how the browser delivers a SAML response to the service
+// provider.
+type SAMLBinding uint8
+
+const (
+	// SAMLBindingRedirect: redirect the browser to [SAMLResponse.URL].
+	SAMLBindingRedirect SAMLBinding = iota + 1
+	// SAMLBindingPost: render an auto-submitting form that POSTs
+	// SAMLResponse and RelayState to [SAMLResponse.URL].
+	SAMLBindingPost
+)
+
+// String returns "redirect" or "post".
+func (b SAMLBinding) String() string {
+	switch b {
+	case SAMLBindingRedirect:
+		return "redirect"
+	case SAMLBindingPost:
+		return "post"
+	}
+	return "unknown"
+}
+
+// SAMLResponse tells the login UI how to send the browser back to the SAML
+// service provider.
+type SAMLResponse struct {
+	// URL is the redirect URL (redirect binding) or the form action (post
+	// binding).
+	URL string
+	// Binding is the delivery method.
+	Binding SAMLBinding
+	// RelayState is the form's RelayState value (post binding).
+	RelayState string
+	// SAMLResponse is the form's SAMLResponse value (post binding): a signed
+	// assertion that logs the user in. It is redacted in String, fmt and
+	// slog output.
+	SAMLResponse string
+}
+
+// String describes the response with the assertion redacted.
+func (r *SAMLResponse) String() string {
+	if r == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("session.SAMLResponse{URL: %s, Binding: %s, RelayState: %s, SAMLResponse: %s}",
+		r.URL, r.Binding, r.RelayState, secretValue(r.SAMLResponse))
+}
+
+// GoString implements fmt.GoStringer with the redacted String.
+func (r *SAMLResponse) GoString() string { return r.String() }
+
+// Format implements fmt.Formatter so that every verb prints the redacted
+// String.
+func (r *SAMLResponse) Format(f fmt.State, verb rune) { formatString(f, verb, r.String()) }
+
+// LogValue implements slog.LogValuer with the assertion redacted.
+func (r *SAMLResponse) LogValue() slog.Value {
+	if r == nil {
+		return slog.StringValue("<nil>")
+	}
+	return slog.GroupValue(slog.String("url", r.URL), slog.String("binding", r.Binding.String()),
+		slog.String("relay_state", r.RelayState), slog.String("saml_response", secretValue(r.SAMLResponse)))
+}
+
+// FinishSAML completes the SAML request samlRequestID with the session h.
+func (c *Client) FinishSAML(ctx context.Context, samlRequestID string, h *Handle) (*SAMLResponse, error) {
+	if h == nil {
+		return nil, localError(opCreateResponse, errNilHandle.Error(), nil)
+	}
+	return c.createResponse(ctx, &samlv2.CreateResponseRequest{
+		SamlRequestId: samlRequestID,
+		ResponseKind: &samlv2.CreateResponseRequest_Session{Session: &samlv2.Session{
+			SessionId: h.ID(), SessionToken: h.SessionToken(),
+		}},
+	})
+}
+
+// SAMLError is the error a login UI returns to a SAML service provider
+// instead of a login.
+type SAMLError struct {
+	// Reason is the SAML status, e.g.
+	// samlv2.ErrorReason_ERROR_REASON_AUTH_N_FAILED.
+	Reason samlv2.ErrorReason
+	// Description is an optional status message.
+	Description string
+}
+
+// FailSAML completes the SAML request with an error.
+func (c *Client) FailSAML(ctx context.Context, samlRequestID string, e SAMLError) (*SAMLResponse, error) {
+	ae := &samlv2.AuthorizationError{Error: e.Reason}
+	if e.Description != "" {
+		ae.ErrorDescription = &e.Description
+	}
+	return c.createResponse(ctx, &samlv2.CreateResponseRequest{
+		SamlRequestId: samlRequestID,
+		ResponseKind:  &samlv2.CreateResponseRequest_Error{Error: ae},
+	})
+}
+
+func (c *Client) createResponse(ctx context.Context, req *samlv2.CreateResponseRequest) (*SAMLResponse, error) {
+	if err := check(opCreateResponse, req); err != nil {
+		return nil, err
+	}
+	res, err := c.saml.CreateResponse(ctx, req)
+	if err != nil {
+		return nil, newError(opCreateResponse, err)
+	}
+	out := &SAMLResponse{URL: res.GetUrl()}
+	switch b := res.Binding.(type) {
+	case *samlv2.CreateResponseResponse_Redirect:
+		out.Binding = SAMLBindingRedirect
+	case *samlv2.CreateResponseResponse_Post:
+		out.Binding = SAMLBindingPost
+		out.RelayState = b.Post.GetRelayState()
+		out.SAMLResponse = b.Post.GetSamlResponse()
+	}
+	return out, nil
+}
