@@ -1,0 +1,155 @@
+// Package sessiontest provides an in-memory fake of Zitadel's Session API v2
+// (zitadel.session.v2.SessionService) for tests, in the style of
+// net/http/httptest. A login service tested against it should work unchanged
+// against a real Zitadel: the fake reproduces Zitadel's permission rules,
+// check order, token rotation, metadata and expiry semantics, list semantics
+// and its exact error codes, error ids and error-detail types.
+//
+// Besides the five SessionService RPCs the server implements
+// OIDCService.GetAuthRequest/CreateCallback and SAMLService.GetSAMLRequest/
+// CreateResponse for requests seeded with Server.AddAuthRequest and
+// Server.AddSAMLRequest, so a login flow can be finished. Other OIDC/SAML
+// RPCs return Unimplemented.
+//
+// # Usage
+//
+//	srv := sessiontest.NewServer()
+//	defer srv.Close()
+//	_ = srv.AddUser(sessiontest.User{ID: "u1", LoginName: "alice", Password: "Password1!"})
+//	_ = srv.AddAccessToken("login-token", "", sessiontest.PermissionSessionWrite, sessiontest.PermissionSessionRead)
+//	client := sessionv2connect.NewSessionServiceClient(connect.NewClient(
+//		connecthttp.NewTransport(srv.Client(), srv.URL())))             // or connecthttp.WithGRPC(), WithGRPCWeb()
+//	ctx, info := connect.NewClientContext(ctx)
+//	info.RequestHeader().Set("Authorization", "Bearer login-token")
+//	res, err := client.CreateSession(ctx, &sessionv2.CreateSessionRequest{...})
+//
+// The server listens on 127.0.0.1 and serves Connect, gRPC and gRPC-Web over
+// HTTP/1.1 and cleartext HTTP/2 (or HTTPS with WithTLS). For in-process
+// tests use connectinprocess.New(srv.ConnectServer()); to serve the RPCs
+// from your own mux use Server.Mount.
+//
+// Time is taken from Server.Clock, which tests move with Clock.Advance or
+// Clock.Set instead of sleeping (session lifetimes, OTP code expiry, TOTP
+// windows, IdP intent expiry).
+//
+// # Callers and permissions
+//
+// Bearer tokens are registered with AddAccessToken (instance-wide
+// permissions), AddOrgAccessToken (permissions on one organization) and
+// AddAgentAccessToken (a token bound to a user-agent fingerprint). A session
+// token is also accepted as a bearer token with Zitadel's rules. Permissions
+// are session.read, session.write and session.delete; Zitadel's roles map to
+// them as: IAM_LOGIN_CLIENT/IAM_OWNER = read+write+delete; ORG_OWNER = read+
+// delete on its organization; a user without memberships = none.
+//
+// # Where Zitadel is surprising (and this fake does the same)
+//
+//   - Metadata is replaced, not merged: a Create/Set with at least one
+//     non-empty value replaces all stored metadata with exactly the non-empty
+//     entries sent; entries with empty values are ignored (they do not delete
+//     a key on their own), and a Set carrying only empty values changes
+//     nothing. Any non-empty metadata rotates the token, even identical values.
+//   - SetSession does not check that the session exists: on an unknown id it
+//     checks session.write on the instance and returns OK — with empty details
+//     and no token if nothing was requested, otherwise with a token for a
+//     session that GetSession still reports as NOT_FOUND. Nothing is stored.
+//   - SetSession that changes nothing returns OK with session_token "" and the
+//     old token stays valid. Every Set that changes anything (a check, a
+//     challenge, non-empty metadata, a lifetime) returns a new token and
+//     invalidates the previous one.
+//   - SetSession ignores its session_token field and has no exemption for the
+//     creator or the session user: it always needs session.write.
+//   - A caller with no memberships at all gets NOT_FOUND AUTHZ-cdgFk
+//     ("membership not found") instead of PERMISSION_DENIED; a caller with
+//     memberships lacking the permission gets PERMISSION_DENIED AUTH-AWfge.
+//     Only memberships on the instance or on the relevant organization count.
+//   - CreateSession needs session.write on the instance; an organization
+//     membership never suffices. The user check is resolved before the
+//     permission check, so NOT_FOUND QUERY-Dfbg2 / FAILED_PRECONDITION
+//     SESSION-Gj4ko can be returned to callers without permission.
+//   - GetSession returns expired sessions normally (with their past
+//     expiration_date); ListSessions includes them. SetSession on an expired
+//     session fails with COMMAND-Hkl3d; DeleteSession works.
+//   - GetSession reports existence (NOT_FOUND QUERY-SFeaa) before any
+//     permission check. With a session_token, only the token is checked (a
+//     wrong token fails even for callers with session.read).
+//   - DeleteSession is idempotent: unknown and already terminated sessions
+//     return OK (after the permission/token check). The creator is not exempt
+//     from session.delete (unlike GetSession).
+//   - Missing-user errors are FAILED_PRECONDITION for password, IdP intent,
+//     WebAuthn and OTP challenges, but INVALID_ARGUMENT for the TOTP check
+//     (COMMAND-8N9ds), the OTP checks (COMMAND-S453v) and the recovery code
+//     check (COMMAND-4m9s2).
+//   - WebAuthn failures are INTERNAL (WEBAU-4G8sw, WEBAU-ADgv4, WEBAU-3M9si),
+//     not INVALID_ARGUMENT; an assertion from a credential the user does not
+//     have for that challenge kind is FAILED_PRECONDITION COMMAND-Aej7i.
+//   - A different user on a session that has a user is INVALID_ARGUMENT with
+//     an empty id: "user change not possible ()".
+//   - All-or-nothing: a failing check stores nothing on the session (not even
+//     the checks before it in the same request) and does not rotate the
+//     token, but failed password/TOTP/OTP/recovery attempts are counted on the
+//     user and can lock it. The lockout policy applies from the failure that
+//     reaches the limit; the response is still "password invalid", the next
+//     request fails the user check with SESSION-Gj4ko.
+//   - Locking or deactivating a user makes all its sessions vanish from
+//     GetSession/ListSessions (unlocking does not bring them back).
+//   - ListSessions never fails for lack of permission: rows the caller may not
+//     see are silently dropped after counting, so total_result counts rows
+//     the caller cannot see; total_result is 0 when the requested page is
+//     empty. limit 0 means no limit.
+//   - An IdP intent is single-use even on the same session; its second use
+//     fails with COMMAND-Df4bw (not succeeded).
+//   - The TOTP check has no replay protection within its ±30 s window.
+//   - Validation failures (protoc-gen-validate rules, e.g. lifetime ≤ 0, a
+//     5-digit TOTP code, a WebAuthn challenge without domain) are
+//     INVALID_ARGUMENT without error detail and without "(id)" suffix, as is
+//     "auth header missing" (UNAUTHENTICATED).
+//
+// # Differences from Zitadel
+//
+// Deliberate simplifications: there is one instance and no Host-based
+// instance routing; translated messages are English only; no tarpit delay
+// after failed attempts; OTP "sent" messages go to Server.Outbox instead of
+// SMS/email; the session token is an opaque random string (not a JWE);
+// OIDC/SAML callbacks return fake codes/responses and need no special
+// permission (their error ids IDAuthRequest*/IDSAMLRequest* are this fake's
+// own); a user's Phone/Email field doubles as "OTP SMS/email factor added";
+// there is no login/lockout policy per organization (WithLockoutPolicy is
+// instance-wide); Set on a session whose user was locked or removed keeps
+// working on the "command side" while Get/List no longer show it, as in
+// Zitadel, but a later successful Set does not bring it back; terminated
+// sessions are kept only for the retention (Delete of a purged session
+// answers like for an unknown one); a session token used as a bearer counts
+// any check other than the user check as an authentication factor and TOTP,
+// OTP, WebAuthn or a recovery code as a second factor; the user's TOTP,
+// OTP SMS/email, passkey and U2F count as "second factor set up".
+//
+// Server.Client speaks cleartext HTTP/2 only (prior knowledge) to an http
+// server: with both HTTP1 and UnencryptedHTTP2 enabled, net/http would use
+// HTTP/1.1 for http:// URLs and gRPC would not really be exercised over
+// HTTP/2. The server accepts HTTP/1.1 and h2c.
+//
+// # Libraries
+//
+//   - golang.org/x/crypto/bcrypt hashes passwords, as Zitadel does by default,
+//     so password checks have realistic semantics (72-byte limit, constant
+//     time); the default cost is bcrypt.MinCost to keep tests fast
+//     (WithPasswordHashCost).
+//   - github.com/pquerna/otp validates TOTP codes (RFC 6238, SHA-1, 6 digits,
+//     30 s period, ±1 step) — the same library Zitadel uses, so codes from any
+//     authenticator app or from totp.GenerateCode work, evaluated at the
+//     server Clock.
+//   - github.com/go-webauthn/webauthn runs BeginLogin/ValidateLogin — the
+//     library Zitadel uses — so assertions are verified for real (challenge,
+//     origin, RP ID hash, flags, ES256 signature) and a browser or a real
+//     authenticator would work too. Authenticator is a virtual authenticator
+//     producing such assertions.
+//
+// # Resource use
+//
+// Sessions are stored in 64 shards with per-session locks; each session is a
+// compact struct (no per-session maps unless it has metadata or a user agent
+// header). Terminated sessions and sessions expired more than the retention
+// (WithRetention, default 1h) ago are purged incrementally on writes, or
+// explicitly with Server.Purge.
+package sessiontest

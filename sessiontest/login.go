@@ -1,0 +1,229 @@
+package sessiontest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"net/url"
+	"strings"
+	"time"
+
+	"connectrpc.com/connect/v2"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	objectv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/object/v2"
+	oidcv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/oidc/v2"
+	"github.com/sessionkit/zitadel-session-go/gen/zitadel/oidc/v2/oidcv2connect"
+	samlv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/saml/v2"
+	"github.com/sessionkit/zitadel-session-go/gen/zitadel/saml/v2/samlv2connect"
+)
+
+type authRequestRec struct {
+	id, clientID, redirectURI string
+	scopes                    []string
+	created                   time.Time
+	handled                   bool
+}
+
+type samlRequestRec struct {
+	id, issuer, acsURL, relayState, binding string
+	created                                 time.Time
+	handled                                 bool
+}
+
+// AddAuthRequest seeds an OIDC auth request (as if a relying party had sent
+// the browser to /oauth/v2/authorize) and returns its ID ("V2_<digits>"),
+// for OIDCService.GetAuthRequest and CreateCallback.
+func (s *Server) AddAuthRequest(clientID, redirectURI string, scopes ...string) (id string) {
+	id = "V2_" + s.newID()
+	s.loginMu.Lock()
+	s.authRequests[id] = &authRequestRec{id: id, clientID: clientID, redirectURI: redirectURI,
+		scopes: append([]string(nil), scopes...), created: s.clock.Now()}
+	s.loginMu.Unlock()
+	return id
+}
+
+// AddSAMLRequest seeds a SAML request and returns its ID ("V2_<digits>"),
+// for SAMLService.GetSAMLRequest and CreateResponse. binding is the ACS
+// binding, e.g. "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST".
+func (s *Server) AddSAMLRequest(issuer, acsURL, relayState string, binding string) (id string) {
+	id = "V2_" + s.newID()
+	s.loginMu.Lock()
+	s.samlRequests[id] = &samlRequestRec{id: id, issuer: issuer, acsURL: acsURL, relayState: relayState,
+		binding: binding, created: s.clock.Now()}
+	s.loginMu.Unlock()
+	return id
+}
+
+// verifyLoginSession checks a session handed to CreateCallback/CreateResponse:
+// it must exist, the token must be current, it must not be expired and it
+// must carry an authentication factor.
+func (s *Server) verifyLoginSession(id, tok string) error {
+	ss := s.lookup(id)
+	if ss == nil {
+		return zerr(connect.CodeNotFound, IDSessionNotExisting, msgSessionNotExisting)
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if !ss.visible() {
+		return zerr(connect.CodeNotFound, IDSessionNotExisting, msgSessionNotExisting)
+	}
+	if !tokenMatches(ss, id, tok) {
+		return zerr(connect.CodePermissionDenied, IDSessionTokenPermission, msgPermissionDenied)
+	}
+	if ss.expiration != 0 && ss.expiration < micros(s.clock.Now()) {
+		return zerr(connect.CodeFailedPrecondition, IDSessionExpired, msgSessionExpired)
+	}
+	f := ss.factors
+	if ss.user == nil || (f[fPassword] == 0 && f[fIntent] == 0 && f[fWebAuthN] == 0 && f[fTOTP] == 0 && f[fOTPSMS] == 0 && f[fOTPEmail] == 0 && f[fRecovery] == 0) {
+		return zerr(connect.CodePermissionDenied, IDAuthFactorRequired, msgAuthRequired)
+	}
+	return nil
+}
+
+func randomCode() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+type oidcHandler struct {
+	oidcv2connect.UnimplementedOIDCServiceHandler
+	s *Server
+}
+
+// GetAuthRequest returns an auth request seeded with AddAuthRequest.
+func (h *oidcHandler) GetAuthRequest(ctx context.Context, req *oidcv2.GetAuthRequestRequest) (*oidcv2.GetAuthRequestResponse, error) {
+	if err := validateRequest(req); err != nil {
+		return nil, err
+	}
+	h.s.loginMu.Lock()
+	defer h.s.loginMu.Unlock()
+	ar := h.s.authRequests[req.GetAuthRequestId()]
+	if ar == nil || ar.handled {
+		return nil, zerr(connect.CodeNotFound, IDAuthRequestNotFound, msgAuthRequestNotFound)
+	}
+	return &oidcv2.GetAuthRequestResponse{AuthRequest: &oidcv2.AuthRequest{
+		Id: ar.id, CreationDate: timestamppb.New(ar.created), ClientId: ar.clientID,
+		Scope: append([]string(nil), ar.scopes...), RedirectUri: ar.redirectURI,
+	}}, nil
+}
+
+// CreateCallback finishes an auth request with a session (→ redirect URI with
+// a code) or an error (→ redirect URI with error parameters).
+func (h *oidcHandler) CreateCallback(ctx context.Context, req *oidcv2.CreateCallbackRequest) (*oidcv2.CreateCallbackResponse, error) {
+	if err := validateRequest(req); err != nil {
+		return nil, err
+	}
+	s := h.s
+	s.loginMu.Lock()
+	ar := s.authRequests[req.GetAuthRequestId()]
+	s.loginMu.Unlock()
+	if ar == nil {
+		return nil, zerr(connect.CodeNotFound, IDAuthRequestNotFound, msgAuthRequestNotFound)
+	}
+	q := url.Values{}
+	switch kind := req.GetCallbackKind().(type) {
+	case *oidcv2.CreateCallbackRequest_Session:
+		if err := s.verifyLoginSession(kind.Session.GetSessionId(), kind.Session.GetSessionToken()); err != nil {
+			return nil, err
+		}
+		q.Set("code", randomCode())
+	case *oidcv2.CreateCallbackRequest_Error:
+		q.Set("error", strings.ToLower(strings.TrimPrefix(kind.Error.GetError().String(), "OIDC_ERROR_REASON_")))
+		if d := kind.Error.ErrorDescription; d != nil {
+			q.Set("error_description", *d)
+		}
+	default:
+		return nil, connect.NewError(connect.CodeInvalidArgument, "invalid CreateCallbackRequest.CallbackKind: value is required")
+	}
+	s.loginMu.Lock()
+	if ar.handled {
+		s.loginMu.Unlock()
+		return nil, zerr(connect.CodeFailedPrecondition, IDAuthRequestHandled, msgAuthRequestHandled)
+	}
+	ar.handled = true
+	s.loginMu.Unlock()
+	sep := "?"
+	if strings.Contains(ar.redirectURI, "?") {
+		sep = "&"
+	}
+	now := s.clock.Now()
+	return &oidcv2.CreateCallbackResponse{
+		Details:     &objectv2.Details{ChangeDate: timestamppb.New(now), ResourceOwner: s.cfg.instanceID},
+		CallbackUrl: ar.redirectURI + sep + q.Encode(),
+	}, nil
+}
+
+type samlHandler struct {
+	samlv2connect.UnimplementedSAMLServiceHandler
+	s *Server
+}
+
+// GetSAMLRequest returns a SAML request seeded with AddSAMLRequest.
+func (h *samlHandler) GetSAMLRequest(ctx context.Context, req *samlv2.GetSAMLRequestRequest) (*samlv2.GetSAMLRequestResponse, error) {
+	if err := validateRequest(req); err != nil {
+		return nil, err
+	}
+	h.s.loginMu.Lock()
+	defer h.s.loginMu.Unlock()
+	sr := h.s.samlRequests[req.GetSamlRequestId()]
+	if sr == nil || sr.handled {
+		return nil, zerr(connect.CodeNotFound, IDSAMLRequestNotFound, msgSAMLRequestNotFound)
+	}
+	return &samlv2.GetSAMLRequestResponse{SamlRequest: &samlv2.SAMLRequest{
+		Id: sr.id, CreationDate: timestamppb.New(sr.created), Issuer: sr.issuer,
+		AssertionConsumerService: sr.acsURL, RelayState: sr.relayState, Binding: sr.binding,
+	}}, nil
+}
+
+// CreateResponse finishes a SAML request with a session or an error. For an
+// HTTP-POST binding the response carries a (fake, base64) SAMLResponse and
+// the relay state; otherwise a redirect URL.
+func (h *samlHandler) CreateResponse(ctx context.Context, req *samlv2.CreateResponseRequest) (*samlv2.CreateResponseResponse, error) {
+	if err := validateRequest(req); err != nil {
+		return nil, err
+	}
+	s := h.s
+	s.loginMu.Lock()
+	sr := s.samlRequests[req.GetSamlRequestId()]
+	s.loginMu.Unlock()
+	if sr == nil {
+		return nil, zerr(connect.CodeNotFound, IDSAMLRequestNotFound, msgSAMLRequestNotFound)
+	}
+	status := "success"
+	switch kind := req.GetResponseKind().(type) {
+	case *samlv2.CreateResponseRequest_Session:
+		if err := s.verifyLoginSession(kind.Session.GetSessionId(), kind.Session.GetSessionToken()); err != nil {
+			return nil, err
+		}
+	case *samlv2.CreateResponseRequest_Error:
+		status = strings.ToLower(strings.TrimPrefix(kind.Error.GetError().String(), "ERROR_REASON_"))
+	default:
+		return nil, connect.NewError(connect.CodeInvalidArgument, "invalid CreateResponseRequest.ResponseKind: value is required")
+	}
+	s.loginMu.Lock()
+	if sr.handled {
+		s.loginMu.Unlock()
+		return nil, zerr(connect.CodeFailedPrecondition, IDSAMLRequestHandled, msgSAMLRequestHandled)
+	}
+	sr.handled = true
+	s.loginMu.Unlock()
+	samlResp := base64.StdEncoding.EncodeToString([]byte(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" InResponseTo="` + sr.id + `" status="` + status + `"/>`))
+	resp := &samlv2.CreateResponseResponse{
+		Details: &objectv2.Details{ChangeDate: timestamppb.New(s.clock.Now()), ResourceOwner: s.cfg.instanceID},
+		Url:     sr.acsURL,
+	}
+	if strings.Contains(strings.ToUpper(sr.binding), "POST") {
+		resp.Binding = &samlv2.CreateResponseResponse_Post{Post: &samlv2.PostResponse{RelayState: sr.relayState, SamlResponse: samlResp}}
+	} else {
+		q := url.Values{"SAMLResponse": {samlResp}, "RelayState": {sr.relayState}}
+		sep := "?"
+		if strings.Contains(sr.acsURL, "?") {
+			sep = "&"
+		}
+		resp.Url = sr.acsURL + sep + q.Encode()
+		resp.Binding = &samlv2.CreateResponseResponse_Redirect{Redirect: &samlv2.RedirectResponse{}}
+	}
+	return resp, nil
+}
