@@ -1073,6 +1073,7 @@ func TestScenarios(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			for _, sc := range all {
 				t.Run(sc.name, func(t *testing.T) {
+					t.Parallel() // every scenario has its own server
 					e := newEnv(t, p, sc.opts...)
 					checkError(t, sc.run(e), sc.want)
 				})

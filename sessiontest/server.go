@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"connectrpc.com/connect/v2"
@@ -36,18 +35,18 @@ const DefaultOrganizationID = "100000000000000001"
 const DefaultRetention = time.Hour
 
 type config struct {
-	tls              bool
-	clock            *Clock
-	maxPassword      int
-	maxOTP           int
-	instanceID       string
-	hashCost         int
-	retention        time.Duration
-	webauthnOrigins  []string
-	otpCodeLifetime  time.Duration
-	intentLifetime   time.Duration
-	outboxCapacity   int
-	defaultOrgID     string
+	tls             bool
+	clock           *Clock
+	maxPassword     int
+	maxOTP          int
+	instanceID      string
+	hashCost        int
+	retention       time.Duration
+	webauthnOrigins []string
+	otpCodeLifetime time.Duration
+	intentLifetime  time.Duration
+	outboxCapacity  int
+	defaultOrgID    string
 }
 
 // Option configures a Server.
@@ -126,7 +125,6 @@ type Server struct {
 	url        string
 	startOnce  sync.Once
 	closeOnce  sync.Once
-	started    atomic.Bool
 	serveDone  chan struct{}
 
 	clientMu   sync.Mutex
@@ -207,7 +205,6 @@ func (s *Server) Start() {
 		s.listener = ln
 		s.httpServer = srv
 		s.url = scheme + "://" + ln.Addr().String()
-		s.started.Store(true)
 		s.serveDone = make(chan struct{})
 		go func() {
 			defer close(s.serveDone)
@@ -224,8 +221,8 @@ func (s *Server) URL() string { return s.url }
 // server it speaks cleartext HTTP/2 (h2c, prior knowledge), which all three
 // protocols (Connect, gRPC, gRPC-Web) work over; for a WithTLS server it
 // negotiates HTTP/2 or HTTP/1.1 via ALPN and trusts the generated
-// certificate. The server also accepts plain HTTP/1.1 clients. Idle
-// connections of returned clients are closed by Close.
+// certificate (so call it after Start). The server also accepts plain
+// HTTP/1.1 clients. Idle connections of returned clients are closed by Close.
 func (s *Server) Client() *http.Client {
 	tr := &http.Transport{ForceAttemptHTTP2: true}
 	protocols := new(http.Protocols)

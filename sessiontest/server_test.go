@@ -319,12 +319,12 @@ func TestLoadSeed(t *testing.T) {
 
 	for in, wantSub := range map[string]string{
 		`{"users":[{"id":"u1","loginName":"a","pasword":"x"}]}`: `"pasword"`,
-		`{"users":[{"id":1}]}`:                                  `users.id`,
-		`{"users":[{"loginName":"a"}]}`:                         `users[0].id`,
-		`{"tokens":[{"token":"t","permissions":["admin"]}]}`:    `tokens[0].permissions[0]`,
-		`{"users":[]} {}`:                                       `after the seed`,
-		``:                                                      `empty`,
-		`{"users":[{"id":"u","loginName":"a","state":"x"}]}`:   `users[0].state`,
+		`{"users":[{"id":1}]}`:                               `users.id`,
+		`{"users":[{"loginName":"a"}]}`:                      `users[0].id`,
+		`{"tokens":[{"token":"t","permissions":["admin"]}]}`: `tokens[0].permissions[0]`,
+		`{"users":[]} {}`:                                    `after the seed`,
+		``:                                                   `empty`,
+		`{"users":[{"id":"u","loginName":"a","state":"x"}]}`: `users[0].state`,
 	} {
 		_, err := sessiontest.LoadSeed(strings.NewReader(in))
 		if err == nil || !strings.Contains(err.Error(), wantSub) {

@@ -99,8 +99,8 @@ type grant struct {
 }
 
 type waCred struct {
-	cred        webauthn.Credential
-	rpID        string
+	cred         webauthn.Credential
+	rpID         string
 	passwordless bool
 }
 
