@@ -281,7 +281,7 @@ func TestChallengeFlows(t *testing.T) {
 			cb, err := c.FailOIDC(ctx, srv.AddAuthRequest("client-1", "https://app.example.com/cb", "openid"),
 				session.OIDCError{Reason: oidcv2.ErrorReason_ERROR_REASON_ACCESS_DENIED, Description: "user cancelled"})
 			must(t, err)
-			if u, _ := url.Parse(cb); u == nil || !strings.Contains(u.Query().Get("error"), "access_denied") ||
+			if u, _ := url.Parse(cb); u == nil || u.Query().Get("error") != "access_denied" ||
 				u.Query().Get("error_description") != "user cancelled" {
 				t.Errorf("FailOIDC callback %q", cb)
 			}

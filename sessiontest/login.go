@@ -130,7 +130,7 @@ func (h *oidcHandler) CreateCallback(ctx context.Context, req *oidcv2.CreateCall
 		}
 		q.Set("code", randomCode())
 	case *oidcv2.CreateCallbackRequest_Error:
-		q.Set("error", strings.ToLower(strings.TrimPrefix(kind.Error.GetError().String(), "OIDC_ERROR_REASON_")))
+		q.Set("error", oauthErrorCode(kind.Error.GetError()))
 		if d := kind.Error.ErrorDescription; d != nil {
 			q.Set("error_description", *d)
 		}
@@ -226,4 +226,16 @@ func (h *samlHandler) CreateResponse(ctx context.Context, req *samlv2.CreateResp
 		resp.Binding = &samlv2.CreateResponseResponse_Redirect{Redirect: &samlv2.RedirectResponse{}}
 	}
 	return resp, nil
+}
+
+// oauthErrorCode maps an OIDC error reason to the OAuth 2.0 / OIDC error code
+// that goes into the callback URL ("access_denied", "login_required", ...).
+func oauthErrorCode(r oidcv2.ErrorReason) string {
+	switch r {
+	case oidcv2.ErrorReason_ERROR_REASON_UNSPECIFIED:
+		return "server_error"
+	case oidcv2.ErrorReason_ERROR_REASON_TEMPORARY_UNAVAILABLE:
+		return "temporarily_unavailable"
+	}
+	return strings.ToLower(strings.TrimPrefix(r.String(), "ERROR_REASON_"))
 }
