@@ -1,0 +1,139 @@
+// Command benchtable turns `go test -bench` output of the interop benchmarks
+// into the Markdown tables of BENCHMARKS.md: the median ns/op, B/op and
+// allocs/op of every benchmark, and the ratios helper/raw, raw/grpcgo and
+// helper/grpcgo computed from the medians of the same run.
+//
+//	go run ./cmd/benchtable bench.txt
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+type stats struct{ ns, bytes, allocs []float64 }
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n == 0 {
+		return 0
+	}
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: benchtable bench.txt")
+		os.Exit(2)
+	}
+	f, err := os.Open(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer f.Close()
+	results := map[string]*stats{}
+	var order []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 8 || !strings.HasPrefix(fields[0], "Benchmark") {
+			continue
+		}
+		name := strings.TrimPrefix(fields[0], "Benchmark")
+		if i := strings.LastIndex(name, "-"); i > 0 {
+			if _, err := strconv.Atoi(name[i+1:]); err == nil {
+				name = name[:i] // strip GOMAXPROCS suffix
+			}
+		}
+		st := results[name]
+		if st == nil {
+			st = &stats{}
+			results[name] = st
+			order = append(order, name)
+		}
+		for i := 2; i+1 < len(fields); i += 2 {
+			v, err := strconv.ParseFloat(fields[i], 64)
+			if err != nil {
+				continue
+			}
+			switch fields[i+1] {
+			case "ns/op":
+				st.ns = append(st.ns, v)
+			case "B/op":
+				st.bytes = append(st.bytes, v)
+			case "allocs/op":
+				st.allocs = append(st.allocs, v)
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+
+	fmt.Println("| benchmark | n | ns/op (median) | min–max ns/op | B/op | allocs/op |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|")
+	for _, name := range order {
+		st := results[name]
+		fmt.Printf("| %s | %d | %.0f | %.0f–%.0f | %.0f | %.0f |\n", name, len(st.ns), median(st.ns),
+			slices.Min(st.ns), slices.Max(st.ns), median(st.bytes), median(st.allocs))
+	}
+
+	fmt.Println()
+	fmt.Println("| RPC / path | helper/raw time | helper−raw allocs | raw/grpcgo time | helper/grpcgo time | helper/helper-raw time | helper−helper-raw allocs |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|")
+	type group struct{ rpc, path string }
+	var groups []group
+	seen := map[group]bool{}
+	for _, name := range order {
+		parts := strings.Split(name, "/")
+		if len(parts) != 3 {
+			continue
+		}
+		g := group{parts[0], parts[1]}
+		if !seen[g] {
+			seen[g] = true
+			groups = append(groups, g)
+		}
+	}
+	get := func(g group, client string) *stats { return results[g.rpc+"/"+g.path+"/"+client] }
+	ratio := func(a, b *stats) string {
+		if a == nil || b == nil {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f", median(a.ns)/median(b.ns))
+	}
+	diff := func(a, b *stats) string {
+		if a == nil || b == nil {
+			return "–"
+		}
+		return fmt.Sprintf("%+.0f", median(a.allocs)-median(b.allocs))
+	}
+	for _, g := range groups {
+		helper, raw, grpcgo, hraw := get(g, "helper"), get(g, "raw"), get(g, "grpcgo"), get(g, "helper-raw")
+		if helper == nil && raw == nil {
+			helper, raw = get(g, "helper-nogzip"), get(g, "raw-nogzip")
+		}
+		fmt.Printf("| %s %s | %s | %s | %s | %s | %s | %s |\n", g.rpc, g.path,
+			ratio(helper, raw), diff(helper, raw), ratio(raw, grpcgo), ratio(helper, grpcgo), ratio(helper, hraw), diff(helper, hraw))
+	}
+	// nogzip variants of e2e-h2c, reported against grpcgo of the same path.
+	for _, rpc := range []string{"GetSession", "CreateSession"} {
+		g := group{rpc, "e2e-h2c"}
+		h, r, gg := get(g, "helper-nogzip"), get(g, "raw-nogzip"), get(g, "grpcgo")
+		if h == nil || r == nil {
+			continue
+		}
+		fmt.Printf("| %s e2e-h2c (nogzip) | %s | %s | %s | %s | – | – |\n", rpc, ratio(h, r), diff(h, r), ratio(r, gg), ratio(h, gg))
+	}
+}
