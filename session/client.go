@@ -85,6 +85,10 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	transport := cfg.transport
 	if transport == nil {
 		var hopts []connecthttp.Option
+		if !cfg.gzip {
+			// No Accept-Encoding: servers answer uncompressed (see WithGzip).
+			hopts = append(hopts, connecthttp.WithCompressors())
+		}
 		switch cfg.protocol {
 		case protocolGRPC:
 			hopts = append(hopts, connecthttp.WithGRPC())

@@ -35,6 +35,7 @@ const (
 
 type config struct {
 	protocol     protocol
+	gzip         bool
 	httpClient   *http.Client
 	caPool       *x509.CertPool
 	insecureTLS  bool
@@ -69,6 +70,12 @@ func WithGRPC() Option { return func(c *config) { c.protocol = protocolGRPC } }
 // WithGRPCWeb makes the client speak gRPC-Web instead of the default Connect
 // protocol.
 func WithGRPCWeb() Option { return func(c *config) { c.protocol = protocolGRPCWeb } }
+
+// WithGzip lets the client advertise and accept gzip-compressed responses.
+// By default the client built by [New] negotiates no compression: session
+// API messages are small, and compressing them costs more CPU time than it
+// saves on the wire (measured in BENCHMARKS.md). Enable it for slow links.
+func WithGzip() Option { return func(c *config) { c.gzip = true } }
 
 // WithHTTPClient sends RPCs and token requests through hc instead of a client
 // built by this package. It cannot be combined with [WithCAPool] or
