@@ -3,6 +3,7 @@ package interceptors
 import (
 	"context"
 	"errors"
+	"github.com/sessionkit/zitadel-session-go/internal/connerr"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -243,7 +244,13 @@ func (s *retryStream) retryable(err error) bool {
 	if !errors.As(err, &ce) {
 		return false
 	}
-	return slices.Contains(s.policy.RetryableCodes, ce.Code())
+	code := connerr.Code(s.ctx, err)
+	if code == connect.CodeResourceExhausted && !ce.IsRemote() {
+		// The client's own limit (e.g. an oversized response): the same
+		// response would be refused again.
+		return false
+	}
+	return slices.Contains(s.policy.RetryableCodes, code)
 }
 
 func (s *retryStream) wait(d time.Duration) error {

@@ -49,7 +49,7 @@ func (c *Client) Create(ctx context.Context, opts ...CreateOption) (*Handle, *Ch
 	}
 	res, err := c.sessions.CreateSession(ctx, req)
 	if err != nil {
-		return nil, nil, newError(opCreate, err)
+		return nil, nil, newError(ctx, opCreate, err)
 	}
 	return &Handle{c: c, id: res.SessionId, token: res.SessionToken}, challengesFromProto(res.Challenges), nil
 }
@@ -83,7 +83,7 @@ func (h *Handle) Set(ctx context.Context, opts ...SetOption) (*Challenges, error
 	defer h.setMu.Unlock()
 	res, err := h.c.sessions.SetSession(ctx, req)
 	if err != nil {
-		return nil, newError(opSet, err)
+		return nil, newError(ctx, opSet, err)
 	}
 	h.setToken(res.SessionToken)
 	return challengesFromProto(res.Challenges), nil
@@ -147,7 +147,7 @@ func (c *Client) Get(ctx context.Context, id string, opts ...TokenOption) (*Sess
 	}
 	res, err := c.sessions.GetSession(ctx, req)
 	if err != nil {
-		return nil, newError(opGet, err)
+		return nil, newError(ctx, opGet, err)
 	}
 	return sessionFromProto(res.Session), nil
 }
@@ -169,7 +169,7 @@ func (c *Client) Delete(ctx context.Context, id string, opts ...TokenOption) err
 		return err
 	}
 	if _, err := c.sessions.DeleteSession(ctx, req); err != nil {
-		return newError(opDelete, err)
+		return newError(ctx, opDelete, err)
 	}
 	return nil
 }

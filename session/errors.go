@@ -1,7 +1,10 @@
 package session
 
 import (
+	"context"
+
 	"errors"
+	"github.com/sessionkit/zitadel-session-go/internal/connerr"
 	"strings"
 
 	"connectrpc.com/connect/v2"
@@ -198,7 +201,7 @@ func IsValidation(err error) bool {
 
 // newError converts an RPC error into *Error. Non-connect errors (e.g. a
 // canceled context) are returned unchanged.
-func newError(op string, err error) error {
+func newError(ctx context.Context, op string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -206,7 +209,9 @@ func newError(op string, err error) error {
 	if !errors.As(err, &ce) {
 		return err
 	}
-	e := &Error{Op: op, Code: ce.Code(), cause: ce}
+	// A dropped connection arrives as Canceled from connect-go; it is
+	// Unavailable for the caller (see internal/connerr).
+	e := &Error{Op: op, Code: connerr.Code(ctx, err), cause: ce}
 	msg := ce.Message()
 	for _, d := range ce.Details() {
 		m, derr := connectproto.UnmarshalErrorDetail(d)
@@ -294,7 +299,7 @@ func WrapError(err error) error {
 	if _, ok := asError(err); ok {
 		return err
 	}
-	return newError("", err)
+	return newError(context.Background(), "", err)
 }
 
 // CodeOf returns the Connect code of err: the code of an [*Error] or

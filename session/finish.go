@@ -68,7 +68,7 @@ func (c *Client) createCallback(ctx context.Context, req *oidcv2.CreateCallbackR
 	}
 	res, err := c.oidc.CreateCallback(ctx, req)
 	if err != nil {
-		return "", newError(opCreateCallback, err)
+		return "", newError(ctx, opCreateCallback, err)
 	}
 	return res.GetCallbackUrl(), nil
 }
@@ -178,7 +178,7 @@ func (c *Client) createResponse(ctx context.Context, req *samlv2.CreateResponseR
 	}
 	res, err := c.saml.CreateResponse(ctx, req)
 	if err != nil {
-		return nil, newError(opCreateResponse, err)
+		return nil, newError(ctx, opCreateResponse, err)
 	}
 	out := &SAMLResponse{URL: res.GetUrl()}
 	switch b := res.Binding.(type) {

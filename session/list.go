@@ -184,7 +184,7 @@ func (c *Client) listPage(ctx context.Context, cfg *listConfig, offset uint64) (
 	}
 	res, err := c.sessions.ListSessions(ctx, req)
 	if err != nil {
-		return nil, newError(opList, err)
+		return nil, newError(ctx, opList, err)
 	}
 	p := &Page{
 		Sessions:    make([]*Session, len(res.Sessions)),

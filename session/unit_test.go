@@ -214,7 +214,7 @@ func TestErrorDecoding(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			err := fmt.Errorf("wrapped: %w", newError("GetSession", tc.err.WithRemote()))
+			err := fmt.Errorf("wrapped: %w", newError(context.Background(), "GetSession", tc.err.WithRemote()))
 			var se *Error
 			if !errors.As(err, &se) {
 				t.Fatal("not a *Error")
@@ -252,7 +252,7 @@ func TestErrorDecoding(t *testing.T) {
 	if IsNotFound(errors.New("x")) || IsValidation(nil) || IsUnauthenticated(context.Canceled) {
 		t.Error("predicates true for foreign errors")
 	}
-	if err := newError("op", context.Canceled); !errors.Is(err, context.Canceled) {
+	if err := newError(context.Background(), "op", context.Canceled); !errors.Is(err, context.Canceled) {
 		t.Errorf("context error not passed through: %v", err)
 	}
 }
