@@ -32,10 +32,11 @@ type Client struct {
 
 // New returns a client for the Zitadel instance at baseURL (e.g.
 // "https://auth.example.com" or "http://localhost:8080"). By default it
-// speaks the Connect protocol; over http:// URLs it uses cleartext HTTP/2
-// (h2c, with prior knowledge) so that [WithGRPC] works against a local
-// Zitadel; for a plain-HTTP endpoint that only speaks HTTP/1.1 pass an
-// [http.Client] with [WithHTTPClient].
+// speaks the Connect protocol. Over https:// URLs it negotiates HTTP/2 or
+// HTTP/1.1. Over http:// URLs the Connect and gRPC-Web protocols use
+// HTTP/1.1 (which any plain-HTTP proxy speaks), and [WithGRPC] uses cleartext
+// HTTP/2 with prior knowledge (h2c), as a local Zitadel serves it. Pass your
+// own [http.Client] with [WithHTTPClient] to choose otherwise.
 //
 // New performs no network I/O: token endpoints of [WithClientCredentials] and
 // [WithServiceAccountKey] are discovered on the first call.

@@ -23,11 +23,18 @@ func buildHTTPClient(cfg *config, u *url.URL) (*http.Client, *http.Transport) {
 			InsecureSkipVerify: cfg.insecureTLS, //nolint:gosec // explicit, documented opt-in
 		}
 		p := new(http.Protocols)
-		if u != nil && u.Scheme == "http" {
+		switch {
+		case u != nil && u.Scheme == "http" && cfg.protocol == protocolGRPC:
 			// Cleartext HTTP/2 with prior knowledge: gRPC needs HTTP/2 and
 			// Zitadel serves h2c on its plain port.
 			p.SetUnencryptedHTTP2(true)
-		} else {
+		case u != nil && u.Scheme == "http":
+			// Connect and gRPC-Web work over HTTP/1.1, which every plain-HTTP
+			// proxy in front of Zitadel speaks (h2c often is not), and which
+			// measured faster than h2c for unary calls (BENCHMARKS.md).
+			p.SetHTTP1(true)
+			owned.MaxIdleConnsPerHost = 64
+		default:
 			p.SetHTTP1(true)
 			p.SetHTTP2(true)
 		}

@@ -249,8 +249,9 @@ type clientFlavor struct {
 	name string
 	h2   bool
 	grpc bool
-	// h2c / http1 build an http.Client with a dial counter; "default" uses
-	// the transport session.New builds (cleartext HTTP/2).
+	// h2c / http1 build an http.Client with a dial counter; "default" and
+	// "default-grpc" use the transport session.New builds (HTTP/1.1 for the
+	// Connect protocol over http://, cleartext HTTP/2 for gRPC).
 	build func(t *testing.T, url string, dials *atomic.Int64, opts ...session.Option) *session.Client
 }
 
@@ -275,8 +276,11 @@ func countingTransport(t *testing.T, h2c bool, dials *atomic.Int64) *http.Transp
 }
 
 var clientFlavors = []clientFlavor{
-	{"default", true, false, func(t *testing.T, url string, _ *atomic.Int64, opts ...session.Option) *session.Client {
+	{"default", false, false, func(t *testing.T, url string, _ *atomic.Int64, opts ...session.Option) *session.Client {
 		return newClient(t, url, opts...)
+	}},
+	{"default-grpc", true, true, func(t *testing.T, url string, _ *atomic.Int64, opts ...session.Option) *session.Client {
+		return newClient(t, url, append(opts, session.WithGRPC())...)
 	}},
 	{"h2c", true, false, func(t *testing.T, url string, dials *atomic.Int64, opts ...session.Option) *session.Client {
 		hc := &http.Client{Transport: countingTransport(t, true, dials)}
@@ -453,7 +457,7 @@ func runFaultCase(t *testing.T, fl clientFlavor, tc faultCase) {
 			wantAttempts = retryPolicy.MaxAttempts
 		}
 		switch {
-		case tc.refused && fl.name != "default":
+		case tc.refused && !strings.HasPrefix(fl.name, "default"):
 			if attempts != wantAttempts {
 				t.Errorf("%s: %d connection attempts, want %d", cl.op, attempts, wantAttempts)
 			}
