@@ -214,19 +214,19 @@ var benchCases = []benchCase{
 			connecthttp.NewTransport(h2cClient(tb), srv.URL(), connecthttp.WithGRPC(), connecthttp.WithCompressors()))), id, aliceID)
 	})},
 
-	// sessiontest, Connect protocol over h2c (the helper's default for
-	// http:// URLs) and over HTTP/1.1.
+	// sessiontest, Connect protocol over h2c and over HTTP/1.1 (the
+	// helper's default for http:// URLs).
 	{"e2e-connect-h2c/raw", e2e(false, func(tb testing.TB, srv *sessiontest.Server, id string) (benchOp, benchOp) {
 		return rawOps(rawClient(h2cClient(tb), srv.URL(), loginPAT), id, aliceID, sessionChecker(id))
 	})},
 	{"e2e-connect-h2c/helper", e2e(false, func(tb testing.TB, srv *sessiontest.Server, id string) (benchOp, benchOp) {
-		return helperOps(helperOn(tb, srv.URL(), loginPAT), id, aliceID)
+		return helperOps(helperOn(tb, srv.URL(), loginPAT, session.WithHTTPClient(h2cClient(tb))), id, aliceID)
 	})},
 	{"e2e-connect-h1/raw", e2e(false, func(tb testing.TB, srv *sessiontest.Server, id string) (benchOp, benchOp) {
 		return rawOps(rawClient(http1Client(tb, nil), srv.URL(), loginPAT), id, aliceID, sessionChecker(id))
 	})},
 	{"e2e-connect-h1/helper", e2e(false, func(tb testing.TB, srv *sessiontest.Server, id string) (benchOp, benchOp) {
-		return helperOps(helperOn(tb, srv.URL(), loginPAT, session.WithHTTPClient(http1Client(tb, nil))), id, aliceID)
+		return helperOps(helperOn(tb, srv.URL(), loginPAT), id, aliceID)
 	})},
 
 	// sessiontest's connect.Server in process (no network, no HTTP).
