@@ -65,6 +65,15 @@ func Request(msg proto.Message) error {
 	if msg == nil {
 		return nil
 	}
+	if valid, hot := fastValid(msg); hot && valid {
+		return nil
+	}
+	return requestReflect(msg)
+}
+
+// requestReflect is the reference validator: it walks msg with protoreflect
+// along the rule table and words the first violation as PGV does.
+func requestReflect(msg proto.Message) error {
 	m := msg.ProtoReflect()
 	if !m.IsValid() {
 		return nil
