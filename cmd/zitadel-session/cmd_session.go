@@ -18,6 +18,7 @@ import (
 	zitadelv1 "github.com/sessionkit/zitadel-session-go/gen/zitadel"
 	objectv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/object/v2"
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
+	"github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2/sessionv2connect"
 	"github.com/sessionkit/zitadel-session-go/internal/validate"
 )
 
@@ -330,16 +331,7 @@ may be added at once. The session token is written to a token file (mode
 				}
 				req.UserAgent = u
 			}
-			if err := validateRequest(req); err != nil {
-				return err
-			}
-			svc, _, err := a.sessionClient()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := a.callCtx(cmd.Context())
-			defer cancel()
-			res, err := svc.CreateSession(ctx, req)
+			res, err := callSession(a, cmd.Context(), req, sessionv2connect.SessionServiceClient.CreateSession)
 			if err != nil {
 				return err
 			}
@@ -399,16 +391,7 @@ it replaces the one in the token file.`,
 				return err
 			}
 			req := &sessionv2.SetSessionRequest{SessionId: id, Checks: mu.checks, Challenges: mu.challenges, Metadata: mu.metadata, Lifetime: mu.lifetime}
-			if err := validateRequest(req); err != nil {
-				return err
-			}
-			svc, _, err := a.sessionClient()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := a.callCtx(cmd.Context())
-			defer cancel()
-			res, err := svc.SetSession(ctx, req)
+			res, err := callSession(a, cmd.Context(), req, sessionv2connect.SessionServiceClient.SetSession)
 			if err != nil {
 				return err
 			}
@@ -511,16 +494,7 @@ create/login. Without a token, the caller's permissions decide.`,
 					req.SessionToken = &tok
 				}
 			}
-			if err := validateRequest(req); err != nil {
-				return err
-			}
-			svc, _, err := a.sessionClient()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := a.callCtx(cmd.Context())
-			defer cancel()
-			res, err := svc.GetSession(ctx, req)
+			res, err := callSession(a, cmd.Context(), req, sessionv2connect.SessionServiceClient.GetSession)
 			if err != nil {
 				return err
 			}
@@ -565,13 +539,7 @@ session.delete permission. Deleting an already deleted session succeeds.`,
 					source = src
 				}
 			}
-			svc, _, err := a.sessionClient()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := a.callCtx(cmd.Context())
-			defer cancel()
-			res, err := svc.DeleteSession(ctx, req)
+			res, err := callSession(a, cmd.Context(), req, sessionv2connect.SessionServiceClient.DeleteSession)
 			if err != nil {
 				return err
 			}
@@ -666,16 +634,7 @@ rows the caller may not read, so "N matching" can exceed the rows shown.`,
 				}
 				add(&sessionv2.SearchQuery{Query: &sessionv2.SearchQuery_ExpirationDateQuery{ExpirationDateQuery: &sessionv2.ExpirationDateQuery{ExpirationDate: timestamppb.Now(), Method: m}}})
 			}
-			if err := validateRequest(req); err != nil {
-				return err
-			}
-			svc, _, err := a.sessionClient()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := a.callCtx(cmd.Context())
-			defer cancel()
-			res, err := svc.ListSessions(ctx, req)
+			res, err := callSession(a, cmd.Context(), req, sessionv2connect.SessionServiceClient.ListSessions)
 			if err != nil {
 				return err
 			}
@@ -723,4 +682,22 @@ func completeSessionIDs(_ *cobra.Command, args []string, _ string) ([]string, co
 		}
 	}
 	return ids, cobra.ShellCompDirectiveNoFileComp
+}
+
+// callSession validates req locally (nothing is sent when it breaks one of
+// upstream's rules) and sends it with rpc on the configured session service
+// client, within the per-call timeout.
+func callSession[Req proto.Message, Res any](a *app, ctx context.Context, req Req,
+	rpc func(sessionv2connect.SessionServiceClient, context.Context, Req) (Res, error)) (Res, error) {
+	var zero Res
+	if err := validateRequest(req); err != nil {
+		return zero, err
+	}
+	svc, _, err := a.sessionClient()
+	if err != nil {
+		return zero, err
+	}
+	ctx, cancel := a.callCtx(ctx)
+	defer cancel()
+	return rpc(svc, ctx, req)
 }
