@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"google.golang.org/protobuf/proto"
 	"math/big"
 	"net/netip"
 	"sort"
@@ -497,17 +498,29 @@ func durationPtr(has bool, d time.Duration) *time.Duration {
 	return &d
 }
 
+// prepareWrite runs the steps Create and Set share before the session is
+// loaded, in Zitadel's order: request validation, resolving checks.user
+// (NOT_FOUND / user not active before any permission check), and the
+// test-rendering of an OTP email url_template.
+func (s *Server) prepareWrite(req proto.Message, checks *sessionv2.Checks, challenges *sessionv2.RequestChallenges) (*userRec, *template.Template, error) {
+	if err := validateRequest(req); err != nil {
+		return nil, nil, err
+	}
+	resolved, err := s.resolveUser(checks)
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl, err := checkURLTemplate(challenges)
+	if err != nil {
+		return nil, nil, err
+	}
+	return resolved, tmpl, nil
+}
+
 func (h *handler) CreateSession(ctx context.Context, req *sessionv2.CreateSessionRequest) (*sessionv2.CreateSessionResponse, error) {
 	s := h.s
-	if err := validateRequest(req); err != nil {
-		return nil, err
-	}
 	c := callerFrom(ctx)
-	resolved, err := s.resolveUser(req.GetChecks())
-	if err != nil {
-		return nil, err
-	}
-	tmpl, err := checkURLTemplate(req.GetChallenges())
+	resolved, tmpl, err := s.prepareWrite(req, req.GetChecks(), req.GetChallenges())
 	if err != nil {
 		return nil, err
 	}
@@ -612,15 +625,8 @@ func convertUserAgent(ua *sessionv2.UserAgent) *userAgent {
 
 func (h *handler) SetSession(ctx context.Context, req *sessionv2.SetSessionRequest) (*sessionv2.SetSessionResponse, error) {
 	s := h.s
-	if err := validateRequest(req); err != nil {
-		return nil, err
-	}
 	c := callerFrom(ctx)
-	resolved, err := s.resolveUser(req.GetChecks())
-	if err != nil {
-		return nil, err
-	}
-	tmpl, err := checkURLTemplate(req.GetChallenges())
+	resolved, tmpl, err := s.prepareWrite(req, req.GetChecks(), req.GetChallenges())
 	if err != nil {
 		return nil, err
 	}
