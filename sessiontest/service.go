@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
-	"google.golang.org/protobuf/proto"
 	"math/big"
 	"net/netip"
 	"sort"
@@ -18,6 +17,7 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 	"golang.org/x/crypto/bcrypt"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	zitadelv1 "github.com/sessionkit/zitadel-session-go/gen/zitadel"
