@@ -3,7 +3,6 @@ package interceptors
 import (
 	"context"
 	"errors"
-	"github.com/sessionkit/zitadel-session-go/internal/connerr"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -13,6 +12,8 @@ import (
 
 	"connectrpc.com/connect/v2"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/sessionkit/zitadel-session-go/internal/connerr"
 )
 
 // Procedures that [Retry] may retry. Both are read-only, so repeating them

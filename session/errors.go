@@ -2,9 +2,7 @@ package session
 
 import (
 	"context"
-
 	"errors"
-	"github.com/sessionkit/zitadel-session-go/internal/connerr"
 	"strings"
 
 	"connectrpc.com/connect/v2"
@@ -12,6 +10,7 @@ import (
 
 	zitadelv1 "github.com/sessionkit/zitadel-session-go/gen/zitadel"
 	errorv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/error/v2"
+	"github.com/sessionkit/zitadel-session-go/internal/connerr"
 	"github.com/sessionkit/zitadel-session-go/internal/validate"
 )
 

@@ -4,10 +4,10 @@ import (
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	zitadelv1 "github.com/sessionkit/zitadel-session-go/gen/zitadel"
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
-	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // fastValid answers "is msg valid?" for the five SessionService request
