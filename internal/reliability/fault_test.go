@@ -10,7 +10,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
-	"github.com/sessionkit/zitadel-session-go/internal/connerr"
 	"io"
 	"log"
 	"math/big"
@@ -26,6 +25,7 @@ import (
 	"connectrpc.com/connect/v2"
 
 	"github.com/sessionkit/zitadel-session-go/interceptors"
+	"github.com/sessionkit/zitadel-session-go/internal/connerr"
 	"github.com/sessionkit/zitadel-session-go/session"
 )
 
