@@ -146,25 +146,32 @@ func (o userAgentOption) applyCreate(m *mutation) {
 	if m.err != nil {
 		return
 	}
-	ua := UserAgent(o)
-	if ua.IsZero() {
-		return
+	if p := UserAgent(o).Proto(); p != nil {
+		m.userAgent = p
+	}
+}
+
+// Proto returns u as the generated message for CreateSessionRequest, or nil
+// when u is zero (Zitadel stores an all-empty user agent as none).
+func (u UserAgent) Proto() *sessionv2.UserAgent {
+	if u.IsZero() {
+		return nil
 	}
 	p := &sessionv2.UserAgent{}
-	if ua.FingerprintID != "" {
-		p.FingerprintId = &ua.FingerprintID
+	if u.FingerprintID != "" {
+		p.FingerprintId = &u.FingerprintID
 	}
-	if ua.IP != "" {
-		p.Ip = &ua.IP
+	if u.IP != "" {
+		p.Ip = &u.IP
 	}
-	if ua.Description != "" {
-		p.Description = &ua.Description
+	if u.Description != "" {
+		p.Description = &u.Description
 	}
-	if len(ua.Header) > 0 {
-		p.Header = make(map[string]*sessionv2.UserAgent_HeaderValues, len(ua.Header))
-		for k, v := range ua.Header {
+	if len(u.Header) > 0 {
+		p.Header = make(map[string]*sessionv2.UserAgent_HeaderValues, len(u.Header))
+		for k, v := range u.Header {
 			p.Header[k] = &sessionv2.UserAgent_HeaderValues{Values: v}
 		}
 	}
-	m.userAgent = p
+	return p
 }

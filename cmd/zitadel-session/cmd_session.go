@@ -20,6 +20,7 @@ import (
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 	"github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2/sessionv2connect"
 	"github.com/sessionkit/zitadel-session-go/internal/validate"
+	"github.com/sessionkit/zitadel-session-go/session"
 )
 
 // mutationFlags are the flags shared by create and set: checks,
@@ -312,25 +313,9 @@ may be added at once. The session token is written to a token file (mode
 			if err != nil {
 				return &exitError{code: exitInvalid, msg: err.Error()}
 			}
-			if ua.fingerprint != "" || ua.ip != "" || ua.description != "" || len(headers) > 0 {
-				u := &sessionv2.UserAgent{}
-				if ua.fingerprint != "" {
-					u.FingerprintId = &ua.fingerprint
-				}
-				if ua.ip != "" {
-					u.Ip = &ua.ip
-				}
-				if ua.description != "" {
-					u.Description = &ua.description
-				}
-				for k, v := range headers {
-					if u.Header == nil {
-						u.Header = map[string]*sessionv2.UserAgent_HeaderValues{}
-					}
-					u.Header[k] = &sessionv2.UserAgent_HeaderValues{Values: v}
-				}
-				req.UserAgent = u
-			}
+			req.UserAgent = session.UserAgent{
+				FingerprintID: ua.fingerprint, IP: ua.ip, Description: ua.description, Header: headers,
+			}.Proto()
 			res, err := callSession(a, cmd.Context(), req, sessionv2connect.SessionServiceClient.CreateSession)
 			if err != nil {
 				return err
@@ -484,16 +469,11 @@ create/login. Without a token, the caller's permissions decide.`,
 			if err := checkSessionID(id); err != nil {
 				return err
 			}
-			req := &sessionv2.GetSessionRequest{SessionId: id}
-			if !noToken {
-				tok, _, err := a.sessionToken(tokenFile, id)
-				if err != nil {
-					return err
-				}
-				if tok != "" {
-					req.SessionToken = &tok
-				}
+			tok, _, err := a.requestToken(noToken, tokenFile, id)
+			if err != nil {
+				return err
 			}
+			req := &sessionv2.GetSessionRequest{SessionId: id, SessionToken: tok}
 			res, err := callSession(a, cmd.Context(), req, sessionv2connect.SessionServiceClient.GetSession)
 			if err != nil {
 				return err
@@ -527,18 +507,11 @@ session.delete permission. Deleting an already deleted session succeeds.`,
 			if err := checkSessionID(id); err != nil {
 				return err
 			}
-			req := &sessionv2.DeleteSessionRequest{SessionId: id}
-			source := ""
-			if !noToken {
-				tok, src, err := a.sessionToken(tokenFile, id)
-				if err != nil {
-					return err
-				}
-				if tok != "" {
-					req.SessionToken = &tok
-					source = src
-				}
+			tok, source, err := a.requestToken(noToken, tokenFile, id)
+			if err != nil {
+				return err
 			}
+			req := &sessionv2.DeleteSessionRequest{SessionId: id, SessionToken: tok}
 			res, err := callSession(a, cmd.Context(), req, sessionv2connect.SessionServiceClient.DeleteSession)
 			if err != nil {
 				return err

@@ -99,28 +99,38 @@ func readToken(path string) (string, error) {
 	return tok, nil
 }
 
-// sessionToken finds the session token for get and delete:
+// requestToken finds the session token that get and delete send:
 // ZITADEL_SESSION_TOKEN, else --session-token-file (which must exist), else
-// the default token file if it exists. It returns "" when there is none, in
-// which case the call relies on the caller's permissions.
-func (a *app) sessionToken(flagPath, sessionID string) (tok, source string, err error) {
+// the default token file if it exists. It returns nil when there is none or
+// skip (--no-token) is set, in which case the call relies on the caller's
+// permissions; source names where the token came from.
+func (a *app) requestToken(skip bool, flagPath, sessionID string) (tok *string, source string, err error) {
+	if skip {
+		return nil, "", nil
+	}
+	found := func(t, src string, err error) (*string, string, error) {
+		if err != nil || t == "" {
+			return nil, "", err
+		}
+		return &t, src, nil
+	}
 	if t := strings.TrimSpace(a.getenv("ZITADEL_SESSION_TOKEN")); t != "" {
-		return t, "ZITADEL_SESSION_TOKEN", nil
+		return found(t, "ZITADEL_SESSION_TOKEN", nil)
 	}
 	if flagPath != "" {
 		t, err := readToken(flagPath)
 		if errors.Is(err, fs.ErrNotExist) {
-			return "", "", invalidErrorf("--session-token-file %s does not exist", flagPath)
+			return nil, "", invalidErrorf("--session-token-file %s does not exist", flagPath)
 		}
-		return t, flagPath, err
+		return found(t, flagPath, err)
 	}
 	p, err := defaultTokenPath(sessionID)
 	if err != nil {
-		return "", "", nil
+		return nil, "", nil
 	}
 	t, err := readToken(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", "", nil
+		return nil, "", nil
 	}
-	return t, p, err
+	return found(t, p, err)
 }
