@@ -26,11 +26,6 @@ const (
 	rpOrigin      = "https://login.example.com"
 )
 
-type env struct {
-	srv *sessiontest.Server
-	url string
-}
-
 // newServer starts a sessiontest server with alice (password, TOTP, phone,
 // email), bob (password only), a login client PAT with all session
 // permissions, a PAT without memberships and a read-only PAT.

@@ -25,7 +25,6 @@ type scenario struct {
 }
 
 var (
-	okW         = want{}
 	validationW = want{code: connect.CodeInvalidArgument, detail: "none"}
 )
 

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pquerna/otp/totp"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -140,7 +141,7 @@ func cmdTOTPCode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	seed, err := parseSeed(bytes.NewReader(defaultSeed))
 	ts.Check(err)
-	code, err := totp.GenerateCode(seed.Users[0].TOTPSecret, timeNow())
+	code, err := totp.GenerateCode(seed.Users[0].TOTPSecret, time.Now())
 	ts.Check(err)
 	ts.Setenv(args[0], code)
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(code+"\n"), 0o600))
