@@ -273,18 +273,7 @@ func (s *Server) mustUser(op, id string) (*userRec, error) {
 
 // LockUser locks the user. As in Zitadel, all of the user's sessions vanish
 // from GetSession/ListSessions and stay gone after unlocking.
-func (s *Server) LockUser(id string) error {
-	u, err := s.mustUser("LockUser", id)
-	if err != nil {
-		return err
-	}
-	u.mu.Lock()
-	u.state = UserStateLocked
-	u.gen++
-	u.publish()
-	u.mu.Unlock()
-	return nil
-}
+func (s *Server) LockUser(id string) error { return s.endSessions("LockUser", id, UserStateLocked) }
 
 // UnlockUser unlocks the user and resets its failed-attempt counters. Sessions
 // removed by locking do not come back.
@@ -306,12 +295,18 @@ func (s *Server) UnlockUser(id string) error {
 // DeactivateUser deactivates the user. As in Zitadel, all of the user's
 // sessions vanish from GetSession/ListSessions.
 func (s *Server) DeactivateUser(id string) error {
-	u, err := s.mustUser("DeactivateUser", id)
+	return s.endSessions("DeactivateUser", id, UserStateInactive)
+}
+
+// endSessions puts the user into state and starts a new generation, which
+// hides all of the user's existing sessions from the read side.
+func (s *Server) endSessions(op, id string, state UserState) error {
+	u, err := s.mustUser(op, id)
 	if err != nil {
 		return err
 	}
 	u.mu.Lock()
-	u.state = UserStateInactive
+	u.state = state
 	u.gen++
 	u.publish()
 	u.mu.Unlock()
