@@ -74,6 +74,7 @@ func Request(msg proto.Message) error {
 // requestReflect is the reference validator: it walks msg with protoreflect
 // along the rule table and words the first violation as PGV does.
 func requestReflect(msg proto.Message) error {
+	loadPlans()
 	m := msg.ProtoReflect()
 	if !m.IsValid() {
 		return nil
@@ -148,7 +149,14 @@ var (
 	foreignPlans = map[protoreflect.MessageDescriptor]*plan{}
 )
 
-func init() {
+// loadPlans compiles the plans on first use of the reflective validator, so
+// that importing the package (every client and server) costs nothing at
+// start-up; valid hot requests never need them (see fastValid).
+var loadPlans = sync.OnceFunc(compilePlans)
+
+// compilePlans indexes the rule table and compiles a plan for every message
+// reachable from the session, OIDC and SAML services.
+func compilePlans() {
 	for i := range fieldRules {
 		r := &fieldRules[i]
 		ruleIndex[r.msg+"/"+r.field] = r

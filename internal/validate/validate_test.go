@@ -178,6 +178,7 @@ func keys(m map[string]bool) []string {
 // Every rule is attached to a step of a compiled plan (so it is enforced), and
 // the Go names printed in errors exist on the generated structs.
 func TestPlansCoverRulesAndGoNames(t *testing.T) {
+	loadPlans() // panics if a rule names an unknown field or oneof
 	attached := map[*fieldRule]bool{}
 	for name, p := range plans {
 		mt, err := protoregistry.GlobalTypes.FindMessageByName(name)
