@@ -217,6 +217,9 @@ type faultCase struct {
 	// the gRPC protocol (0: same as over HTTP/2). GetSession and
 	// ListSessions are retried exactly for the retryable codes.
 	want, wantH2, wantGRPC connect.Code
+	// local: the client raises the code itself (its own limit), so even
+	// GetSession and ListSessions are not retried.
+	local bool
 	// http1Only: the fault cannot be produced reliably over HTTP/2.
 	http1Only bool
 	// hang: the call gets a short deadline and the handler must see the
@@ -236,7 +239,7 @@ var faultCases = []faultCase{
 	{name: "hang", fault: faultHang, want: connect.CodeDeadlineExceeded, hang: true},
 	{name: "503", fault: fault503, want: connect.CodeUnavailable},
 	{name: "truncated", fault: faultTruncated, want: connect.CodeUnknown, wantH2: connect.CodeInternal},
-	{name: "oversized", fault: faultOversized, want: connect.CodeResourceExhausted},
+	{name: "oversized", fault: faultOversized, want: connect.CodeResourceExhausted, local: true},
 	{name: "wrong-content-type", fault: faultWrongContentType, want: connect.CodeUnknown},
 }
 
@@ -451,9 +454,7 @@ func runFaultCase(t *testing.T, fl clientFlavor, tc faultCase) {
 		}
 
 		wantAttempts := 1
-		// An oversized response is refused by the client's own limit
-		// (a local ResourceExhausted): retrying would only fetch it again.
-		if retryable(want) && tc.name != "oversized" && (cl.proc == procGet || cl.proc == procList) {
+		if retryable(want) && !tc.local && (cl.proc == procGet || cl.proc == procList) {
 			wantAttempts = retryPolicy.MaxAttempts
 		}
 		switch {
