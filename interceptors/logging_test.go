@@ -59,6 +59,8 @@ var logSecrets = []string{
 	"WEBAUTHN-ASSERTION-SECRET",
 	"RECOVERY-CODE-SECRET",
 	"pat-secret-for-logging",
+	"METADATA-VALUE-SECRET",
+	"HEADER-COOKIE-SECRET",
 }
 
 func TestLoggingRedactsSecretsAtDebug(t *testing.T) {
@@ -85,6 +87,10 @@ func TestLoggingRedactsSecretsAtDebug(t *testing.T) {
 			RecoveryCode: &sessionv2.CheckRecoveryCode{Code: "RECOVERY-CODE-SECRET"},
 		},
 		Challenges: &sessionv2.RequestChallenges{OtpSms: &sessionv2.RequestChallenges_OTPSMS{ReturnCode: true}},
+		Metadata:   map[string][]byte{"tenant-key": []byte("METADATA-VALUE-SECRET")},
+		UserAgent: &sessionv2.UserAgent{Header: map[string]*sessionv2.UserAgent_HeaderValues{
+			"cookie": {Values: []string{"HEADER-COOKIE-SECRET"}},
+		}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +134,8 @@ func TestLoggingRedactsSecretsAtDebug(t *testing.T) {
 	// Debug records carry the redacted messages, keeping non-secret fields.
 	req, _ := recs[0]["request"].(string)
 	res, _ := recs[0]["response"].(string)
-	for _, s := range []string{"alice@example.com", "[REDACTED]", "intent-1", "return_code"} {
+	// Metadata keys and header names stay visible, their values do not.
+	for _, s := range []string{"alice@example.com", "[REDACTED]", "intent-1", "return_code", "tenant-key", "cookie"} {
 		if !strings.Contains(req, s) {
 			t.Errorf("debug request %q lacks %q", req, s)
 		}
