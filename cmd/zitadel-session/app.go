@@ -79,6 +79,7 @@ type app struct {
 
 	lines   *lineReader       // shared reader over stdin, created lazily
 	clients []*session.Client // closed when the command ends
+	wire    wireRecorder      // messages of every call, for output only
 }
 
 // run executes the command line args and returns the process exit code.

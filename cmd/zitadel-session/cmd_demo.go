@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/proto"
 
-	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 	"github.com/sessionkit/zitadel-session-go/session"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
 )
@@ -76,19 +75,20 @@ command).`,
 				fmt.Fprintf(d.w, "  password    %s\n", masked)
 				fmt.Fprintf(d.w, "  TOTP secret %s (the demo computes codes from it, like an authenticator app)\n", masked)
 				fmt.Fprintf(d.w, "The calls are authorized by a personal access token (%s) with session.read, session.write and session.delete.\n", masked)
-				svc, _, err := a.newSessionService(svcURL, []session.Option{session.WithPersonalAccessToken(pat)})
+				c, err := a.newClient(svcURL, []session.Option{session.WithPersonalAccessToken(pat)})
 				if err != nil {
 					return err
 				}
-				d.f = &flow{svc: svc, a: a}
+				d.c = c
 			} else {
 				if loginName == "" {
 					return usageErrorf("demo with --url needs --login-name (the user to log in)")
 				}
-				svc, base, err := a.sessionClient()
+				c, base, err := a.client()
 				if err != nil {
 					return err
 				}
+				d.c = c
 				svcURL = base
 				fmt.Fprintf(d.w, "zitadel-session demo against %s\n", base)
 				if password, err = a.promptSecret("Password of "+loginName, "--password-stdin", passwordStdin); err != nil {
@@ -97,12 +97,11 @@ command).`,
 				if !skipTOTP {
 					totpCode = func() (string, error) { return a.promptSecret("TOTP code", "", passwordStdin) }
 				}
-				d.f = &flow{svc: svc, a: a}
 			}
 			err := d.run(ctx, loginName, password, totpCode)
 			password = ""
 			if err != nil {
-				d.f.abandon(ctx)
+				abandon(ctx, d.h)
 				return err
 			}
 			return nil
@@ -117,7 +116,8 @@ command).`,
 type demo struct {
 	a    *app
 	w    io.Writer
-	f    *flow
+	c    *session.Client
+	h    *session.Handle // the demo's session, nil once deleted
 	step int
 }
 
@@ -128,15 +128,26 @@ func (d *demo) header(title string) {
 	fmt.Fprintf(d.w, "\nStep %d/%d  %s\n", d.step, demoSteps, title)
 }
 
-// show prints a message as indented protojson with secrets masked.
-func (d *demo) show(arrow, label string, m proto.Message) {
-	b, err := marshalJSON(redact(m, redaction{}))
+// show prints the request and (if the call succeeded) the response of
+// every call since mark as indented protojson with secrets masked.
+func (d *demo) show(mark int) {
+	for _, c := range d.a.wire.since(mark) {
+		d.message("→", "sent", c.Request)
+		d.message("←", "got", c.Response)
+	}
+}
+
+func (d *demo) message(arrow, label string, m proto.Message) {
+	if m == nil {
+		return
+	}
+	b, err := marshalJSON(redacted(m, redaction{}))
 	if err != nil {
 		return
 	}
 	fmt.Fprintf(d.w, "  %s %s\n", arrow, label)
-	for _, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
-		fmt.Fprintf(d.w, "      %s\n", line)
+	for line := range strings.Lines(string(b)) {
+		fmt.Fprintf(d.w, "      %s\n", terminalSafe(strings.TrimSuffix(line, "\n")))
 	}
 }
 
@@ -144,21 +155,22 @@ func (d *demo) ok(format string, args ...any) {
 	fmt.Fprintf(d.w, "  ✓ "+format+"\n", args...)
 }
 
+// run walks through the login, showing each call. Every step goes through
+// session.Client and session.Handle; the messages shown are the ones the
+// client sent and received (see wireRecorder).
 func (d *demo) run(ctx context.Context, loginName, password string, totpCode func() (string, error)) error {
-	f := d.f
-
 	d.header("CreateSession: check the user and the password")
-	creq := &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{
-		User:     &sessionv2.CheckUser{Search: &sessionv2.CheckUser_LoginName{LoginName: loginName}},
-		Password: &sessionv2.CheckPassword{Password: password},
-	}}
-	d.show("→", "sent", creq)
-	cres, err := f.create(ctx, creq)
+	mark := d.a.wire.mark()
+	h, _, err := d.c.Create(ctx, session.CheckLoginName(loginName), session.CheckPassword(password))
+	d.show(mark)
 	if err != nil {
 		return err
 	}
-	d.show("←", "got", cres)
-	d.ok("session %s created; the session token proves the user and password checks", cres.GetSessionId())
+	if err := checkServerSessionID(h.ID()); err != nil {
+		return err
+	}
+	d.h = h
+	d.ok("session %s created; the session token proves the user and password checks", h.ID())
 
 	d.header("SetSession: add a TOTP code as second factor")
 	if totpCode == nil {
@@ -168,66 +180,53 @@ func (d *demo) run(ctx context.Context, loginName, password string, totpCode fun
 		if err != nil {
 			return err
 		}
-		sreq := &sessionv2.SetSessionRequest{SessionId: f.id, Checks: &sessionv2.Checks{Totp: &sessionv2.CheckTOTP{Code: code}}}
-		d.show("→", "sent", sreq)
-		sres, err := f.set(ctx, sreq)
+		mark = d.a.wire.mark()
+		_, err = h.Set(ctx, session.CheckTOTP(code))
+		d.show(mark)
 		if err != nil {
 			return err
 		}
-		d.show("←", "got", sres)
 		d.ok("TOTP verified; Zitadel issued a new session token (the old one is no longer valid)")
 	}
 
 	d.header("GetSession: read the session back with its token")
-	tok := f.token
-	greq := &sessionv2.GetSessionRequest{SessionId: f.id, SessionToken: &tok}
-	d.show("→", "sent", greq)
-	gctx, cancel := d.a.callCtx(ctx)
-	gres, err := f.svc.GetSession(gctx, greq)
-	cancel()
+	mark = d.a.wire.mark()
+	s, err := h.Get(ctx)
+	d.show(mark)
 	if err != nil {
 		return err
 	}
-	d.show("←", "got", gres)
-	d.ok("verified factors: %s", strings.Join(factorNames(gres.GetSession().GetFactors()), ", "))
+	d.ok("verified factors: %s", strings.Join(factorNames(s), ", "))
 
 	d.header("ListSessions: find the sessions of this user")
-	userID := gres.GetSession().GetFactors().GetUser().GetId()
-	lreq := &sessionv2.ListSessionsRequest{Queries: []*sessionv2.SearchQuery{{
-		Query: &sessionv2.SearchQuery_UserIdQuery{UserIdQuery: &sessionv2.UserIDQuery{Id: userID}},
-	}}}
-	d.show("→", "sent", lreq)
-	lctx, cancel := d.a.callCtx(ctx)
-	lres, err := f.svc.ListSessions(lctx, lreq)
-	cancel()
-	if err != nil {
-		return err
+	userID := s.Factors.User.ID
+	mark = d.a.wire.mark()
+	n, found := 0, false
+	for ls, err := range d.c.List(ctx, session.ByUserID(userID)) {
+		if err != nil {
+			d.show(mark)
+			return err
+		}
+		n++
+		found = found || ls.ID == h.ID()
 	}
-	d.show("←", "got", lres)
-	found := false
-	for _, s := range lres.GetSessions() {
-		found = found || s.GetId() == f.id
-	}
+	d.show(mark)
 	if found {
-		d.ok("%d session(s) of user %s, including ours", len(lres.GetSessions()), userID)
+		d.ok("%d session(s) of user %s, including ours", n, terminalSafe(userID))
 	} else {
 		// Zitadel's list is eventually consistent; a fresh session may be missing.
-		d.ok("%d session(s) of user %s (a brand-new session can take a moment to appear in lists on a real Zitadel)", len(lres.GetSessions()), userID)
+		d.ok("%d session(s) of user %s (a brand-new session can take a moment to appear in lists on a real Zitadel)", n, terminalSafe(userID))
 	}
 
 	d.header("DeleteSession: log out")
-	tok = f.token
-	dreq := &sessionv2.DeleteSessionRequest{SessionId: f.id, SessionToken: &tok}
-	d.show("→", "sent", dreq)
-	dctx, cancel := d.a.callCtx(ctx)
-	dres, err := f.svc.DeleteSession(dctx, dreq)
-	cancel()
+	mark = d.a.wire.mark()
+	err = h.Delete(ctx)
+	d.show(mark)
 	if err != nil {
 		return err
 	}
-	d.show("←", "got", dres)
-	d.ok("session %s terminated", f.id)
-	f.id = ""
+	d.h = nil
+	d.ok("session %s terminated", h.ID())
 
 	fmt.Fprintf(d.w, "\nDone: the whole login ran through the Session API. Next steps:\n")
 	fmt.Fprintf(d.w, "  zitadel-session serve                  run this test server on 127.0.0.1:8080\n")

@@ -1,66 +1,24 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
-	"github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2/sessionv2connect"
+	"github.com/sessionkit/zitadel-session-go/session"
 )
 
-// flow drives one session through several calls, keeping the current
-// session token (Zitadel rotates it on every change).
-type flow struct {
-	svc   sessionv2connect.SessionServiceClient
-	a     *app
-	id    string
-	token string
-}
-
-func (f *flow) create(ctx context.Context, req *sessionv2.CreateSessionRequest) (*sessionv2.CreateSessionResponse, error) {
-	if err := validateRequest(req); err != nil {
-		return nil, err
+// abandon deletes a half-finished session with its own token, best effort,
+// also when ctx was canceled.
+func abandon(ctx context.Context, h *session.Handle) {
+	if h != nil {
+		_ = h.Delete(context.WithoutCancel(ctx))
 	}
-	ctx, cancel := f.a.callCtx(ctx)
-	defer cancel()
-	res, err := f.svc.CreateSession(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	f.id, f.token = res.GetSessionId(), res.GetSessionToken()
-	return res, nil
-}
-
-func (f *flow) set(ctx context.Context, req *sessionv2.SetSessionRequest) (*sessionv2.SetSessionResponse, error) {
-	req.SessionId = f.id
-	if err := validateRequest(req); err != nil {
-		return nil, err
-	}
-	ctx, cancel := f.a.callCtx(ctx)
-	defer cancel()
-	res, err := f.svc.SetSession(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	if res.GetSessionToken() != "" {
-		f.token = res.GetSessionToken()
-	}
-	return res, nil
-}
-
-// abandon deletes a half-finished session, best effort.
-func (f *flow) abandon(ctx context.Context) {
-	if f.id == "" {
-		return
-	}
-	ctx, cancel := f.a.callCtx(context.WithoutCancel(ctx))
-	defer cancel()
-	tok := f.token
-	_, _ = f.svc.DeleteSession(ctx, &sessionv2.DeleteSessionRequest{SessionId: f.id, SessionToken: &tok})
 }
 
 func (a *app) loginCommand() *cobra.Command {
@@ -86,7 +44,10 @@ When stdin is not a terminal, the answers are read line by line from stdin.`,
 			default:
 				return usageErrorf("--second-factor must be ask, totp, otp-sms, otp-email, webauthn or none, not %q", secondFactor)
 			}
-			svc, base, err := a.sessionClient()
+			if err := checkTokenDestination(tokenFile); err != nil {
+				return err
+			}
+			c, base, err := a.client()
 			if err != nil {
 				return err
 			}
@@ -102,29 +63,29 @@ When stdin is not a terminal, the answers are read line by line from stdin.`,
 					return invalidErrorf("the login name must not be empty")
 				}
 			}
-			f := &flow{svc: svc, a: a}
-			ok := false
-			defer func() {
-				if !ok {
-					f.abandon(ctx)
-				}
-			}()
 
 			fmt.Fprintf(w, "[1] user: checking %q\n", loginName)
-			cres, err := f.create(ctx, &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{
-				User: &sessionv2.CheckUser{Search: &sessionv2.CheckUser_LoginName{LoginName: loginName}},
-			}})
+			h, _, err := c.Create(ctx, session.CheckLoginName(loginName))
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(w, "    ok, session %s created\n", cres.GetSessionId())
+			if err := checkServerSessionID(h.ID()); err != nil {
+				return err
+			}
+			ok := false
+			defer func() {
+				if !ok {
+					abandon(ctx, h)
+				}
+			}()
+			fmt.Fprintf(w, "    ok, session %s created\n", h.ID())
 
 			fmt.Fprintln(w, "[2] password")
 			pw, err := a.promptSecret("Password", "", true)
 			if err != nil {
 				return err
 			}
-			if _, err := f.set(ctx, &sessionv2.SetSessionRequest{Checks: &sessionv2.Checks{Password: &sessionv2.CheckPassword{Password: pw}}}); err != nil {
+			if _, err := h.Set(ctx, session.CheckPassword(pw)); err != nil {
 				return err
 			}
 			pw = ""
@@ -144,28 +105,21 @@ When stdin is not a terminal, the answers are read line by line from stdin.`,
 			} else {
 				fmt.Fprintf(w, "[3] second factor: %s\n", secondFactor)
 			}
-			if err := a.secondFactor(ctx, f, secondFactor, webauthnDomain); err != nil {
+			if err := a.secondFactor(ctx, h, base, secondFactor, webauthnDomain); err != nil {
 				return err
 			}
 
-			path, err := tokenPath(tokenFile, f.id)
-			if err == nil {
-				err = writeToken(path, f.token)
-			}
-			if err != nil {
-				fmt.Fprintf(a.stderr, "warning: the session token could not be saved: %v\n", err)
-				path = ""
-			}
-			ok = true
+			path, saveErr := saveToken(tokenFile, h.ID(), h.SessionToken())
+			ok = true // the session stays, also when its token cannot be saved
 			fmt.Fprintln(w, "Logged in.")
-			fmt.Fprintf(w, "session id     %s\n", f.id)
+			fmt.Fprintf(w, "session id     %s\n", h.ID())
 			if path != "" {
 				fmt.Fprintf(w, "token file     %s\n", path)
 			}
 			if showToken {
-				fmt.Fprintf(w, "session token  %s\n", f.token)
+				fmt.Fprintf(w, "session token  %s\n", terminalSafe(h.SessionToken()))
 			}
-			return nil
+			return tokenNotSaved(saveErr, "session "+h.ID()+" is logged in", h.ID())
 		},
 	}
 	fl := cmd.Flags()
@@ -179,7 +133,7 @@ When stdin is not a terminal, the answers are read line by line from stdin.`,
 }
 
 // secondFactor runs the chosen second factor on the session.
-func (a *app) secondFactor(ctx context.Context, f *flow, kind, rpID string) error {
+func (a *app) secondFactor(ctx context.Context, h *session.Handle, base, kind, rpID string) error {
 	w := a.stdout
 	switch kind {
 	case "none":
@@ -190,20 +144,16 @@ func (a *app) secondFactor(ctx context.Context, f *flow, kind, rpID string) erro
 		if err != nil {
 			return err
 		}
-		if _, err := f.set(ctx, &sessionv2.SetSessionRequest{Checks: &sessionv2.Checks{Totp: &sessionv2.CheckTOTP{Code: strings.TrimSpace(code)}}}); err != nil {
+		if _, err := h.Set(ctx, session.CheckTOTP(strings.TrimSpace(code))); err != nil {
 			return err
 		}
 		fmt.Fprintln(w, "    ok, TOTP code verified")
 	case "otp-sms", "otp-email":
-		ch := &sessionv2.RequestChallenges{}
-		channel := "SMS"
-		if kind == "otp-sms" {
-			ch.OtpSms = &sessionv2.RequestChallenges_OTPSMS{}
-		} else {
-			ch.OtpEmail = &sessionv2.RequestChallenges_OTPEmail{}
-			channel = "email"
+		challenge, check, channel := session.ChallengeOTPSMS(), session.CheckOTPSMS, "SMS"
+		if kind == "otp-email" {
+			challenge, check, channel = session.ChallengeOTPEmail(), session.CheckOTPEmail, "email"
 		}
-		if _, err := f.set(ctx, &sessionv2.SetSessionRequest{Challenges: ch}); err != nil {
+		if _, err := h.Set(ctx, challenge); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "    a code was sent by %s\n", channel)
@@ -211,41 +161,42 @@ func (a *app) secondFactor(ctx context.Context, f *flow, kind, rpID string) erro
 		if err != nil {
 			return err
 		}
-		checks := &sessionv2.Checks{}
-		if kind == "otp-sms" {
-			checks.OtpSms = &sessionv2.CheckOTP{Code: strings.TrimSpace(code)}
-		} else {
-			checks.OtpEmail = &sessionv2.CheckOTP{Code: strings.TrimSpace(code)}
-		}
-		if _, err := f.set(ctx, &sessionv2.SetSessionRequest{Checks: checks}); err != nil {
+		if _, err := h.Set(ctx, check(strings.TrimSpace(code))); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "    ok, %s code verified\n", channel)
 	case "webauthn":
 		if rpID == "" {
-			base, _ := a.baseURL()
 			rpID = hostOf(base)
 		}
-		res, err := f.set(ctx, &sessionv2.SetSessionRequest{Challenges: &sessionv2.RequestChallenges{WebAuthN: &sessionv2.RequestChallenges_WebAuthN{
-			Domain: rpID, UserVerificationRequirement: sessionv2.UserVerificationRequirement_USER_VERIFICATION_REQUIREMENT_REQUIRED,
-		}}})
+		ch, err := h.Set(ctx, session.ChallengeWebAuthN(rpID, session.UserVerificationRequired))
 		if err != nil {
 			return err
 		}
-		b, err := marshalJSON(res.GetChallenges().GetWebAuthN().GetPublicKeyCredentialRequestOptions())
+		if ch == nil || ch.WebAuthN == nil {
+			return fmt.Errorf("the server answered the passkey challenge without request options")
+		}
+		b, err := ch.WebAuthN.JSON()
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "    pass these options to navigator.credentials.get() in a browser on %s:\n%s", rpID, b)
+		var opts bytes.Buffer
+		if err := json.Indent(&opts, b, "", "  "); err != nil {
+			return fmt.Errorf("the server's WebAuthn request options are not JSON")
+		}
+		fmt.Fprintf(w, "    pass these options to navigator.credentials.get() in a browser on %s:\n", rpID)
+		for line := range strings.Lines(opts.String()) {
+			fmt.Fprintln(w, terminalSafe(strings.TrimSuffix(line, "\n")))
+		}
 		path, err := a.promptLine("File with the assertion JSON")
 		if err != nil {
 			return err
 		}
-		st, err := a.readAssertion(path)
+		assertion, err := a.readAssertion(path)
 		if err != nil {
 			return err
 		}
-		if _, err := f.set(ctx, &sessionv2.SetSessionRequest{Checks: &sessionv2.Checks{WebAuthN: &sessionv2.CheckWebAuthN{CredentialAssertionData: st}}}); err != nil {
+		if _, err := h.Set(ctx, session.CheckWebAuthN(assertion)); err != nil {
 			return err
 		}
 		fmt.Fprintln(w, "    ok, passkey verified")

@@ -1,7 +1,8 @@
 package main
 
 import (
-	"context"
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -9,17 +10,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/durationpb"
-	"google.golang.org/protobuf/types/known/structpb"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
-	zitadelv1 "github.com/sessionkit/zitadel-session-go/gen/zitadel"
-	objectv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/object/v2"
-	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
-	"github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2/sessionv2connect"
-	"github.com/sessionkit/zitadel-session-go/internal/validate"
 	"github.com/sessionkit/zitadel-session-go/session"
 )
 
@@ -99,17 +91,10 @@ func (m *mutationFlags) empty(cmd *cobra.Command) bool {
 		len(m.metadata) == 0 && !cmd.Flags().Changed("lifetime")
 }
 
-// mutation is the request content built from mutationFlags.
-type mutation struct {
-	checks     *sessionv2.Checks
-	challenges *sessionv2.RequestChallenges
-	metadata   map[string][]byte
-	lifetime   *durationpb.Duration
-}
-
 // build validates the flag combination, reads secrets (prompt or stdin) and
-// returns the request content.
-func (m *mutationFlags) build(a *app, cmd *cobra.Command) (*mutation, error) {
+// returns the checks, challenges, metadata and lifetime as options of
+// session.Client.Create and session.Handle.Set.
+func (m *mutationFlags) build(a *app, cmd *cobra.Command) ([]session.SetOption, error) {
 	codes := m.codeChecks()
 	if len(codes) > 1 {
 		return nil, usageErrorf("only one code check per call: %s", strings.Join(codes, ", "))
@@ -137,31 +122,29 @@ func (m *mutationFlags) build(a *app, cmd *cobra.Command) (*mutation, error) {
 	if err != nil {
 		return nil, &exitError{code: exitInvalid, msg: err.Error()}
 	}
-	out := &mutation{metadata: md}
+	var opts []session.SetOption
+	if md != nil {
+		opts = append(opts, session.WithMetadata(md))
+	}
 	if cmd.Flags().Changed("lifetime") {
 		if m.lifetime <= 0 {
 			return nil, invalidErrorf("--lifetime must be positive, e.g. 8h or 30m")
 		}
-		out.lifetime = durationpb.New(m.lifetime)
+		opts = append(opts, session.Lifetime(m.lifetime))
 	}
 
-	checks := &sessionv2.Checks{}
-	used := false
 	switch {
 	case m.userID != "":
-		checks.User = &sessionv2.CheckUser{Search: &sessionv2.CheckUser_UserId{UserId: m.userID}}
-		used = true
+		opts = append(opts, session.CheckUserID(m.userID))
 	case m.loginName != "":
-		checks.User = &sessionv2.CheckUser{Search: &sessionv2.CheckUser_LoginName{LoginName: m.loginName}}
-		used = true
+		opts = append(opts, session.CheckLoginName(m.loginName))
 	}
 	if m.checkPassword || m.passwordStdin {
 		pw, err := a.promptSecret("Password", "--password-stdin", m.passwordStdin)
 		if err != nil {
 			return nil, err
 		}
-		checks.Password = &sessionv2.CheckPassword{Password: pw}
-		used = true
+		opts = append(opts, session.CheckPassword(pw))
 	}
 	if m.idpIntentID != "" {
 		tok := a.getenv("ZITADEL_IDP_INTENT_TOKEN")
@@ -170,84 +153,67 @@ func (m *mutationFlags) build(a *app, cmd *cobra.Command) (*mutation, error) {
 				return nil, usageErrorf("the IdP intent token is read from ZITADEL_IDP_INTENT_TOKEN or prompted for: %v", err)
 			}
 		}
-		checks.IdpIntent = &sessionv2.CheckIDPIntent{IdpIntentId: m.idpIntentID, IdpIntentToken: tok}
-		used = true
+		opts = append(opts, session.CheckIDPIntent(m.idpIntentID, tok))
 	}
 	if m.webauthnAssertion != "" {
-		st, err := a.readAssertion(m.webauthnAssertion)
+		b, err := a.readAssertion(m.webauthnAssertion)
 		if err != nil {
 			return nil, err
 		}
-		checks.WebAuthN = &sessionv2.CheckWebAuthN{CredentialAssertionData: st}
-		used = true
+		opts = append(opts, session.CheckWebAuthN(b))
 	}
 	if len(codes) == 1 {
-		label := map[string]string{
-			"--check-totp":          "TOTP code",
-			"--check-otp-sms":       "SMS code",
-			"--check-otp-email":     "Email code",
-			"--check-recovery-code": "Recovery code",
+		check := map[string]struct {
+			label string
+			build func(string) session.Check
+		}{
+			"--check-totp":          {"TOTP code", session.CheckTOTP},
+			"--check-otp-sms":       {"SMS code", session.CheckOTPSMS},
+			"--check-otp-email":     {"Email code", session.CheckOTPEmail},
+			"--check-recovery-code": {"Recovery code", session.CheckRecoveryCode},
 		}[codes[0]]
-		code, err := a.promptSecret(label, "--code-stdin", m.codeStdin)
+		code, err := a.promptSecret(check.label, "--code-stdin", m.codeStdin)
 		if err != nil {
 			return nil, err
 		}
-		code = strings.TrimSpace(code)
-		switch codes[0] {
-		case "--check-totp":
-			checks.Totp = &sessionv2.CheckTOTP{Code: code}
-		case "--check-otp-sms":
-			checks.OtpSms = &sessionv2.CheckOTP{Code: code}
-		case "--check-otp-email":
-			checks.OtpEmail = &sessionv2.CheckOTP{Code: code}
-		case "--check-recovery-code":
-			checks.RecoveryCode = &sessionv2.CheckRecoveryCode{Code: code}
-		}
-		used = true
-	}
-	if used {
-		out.checks = checks
+		opts = append(opts, check.build(strings.TrimSpace(code)))
 	}
 
-	if m.challengeWebAuthN != "" || m.challengeOTPSMS || m.challengeOTPEmail {
-		ch := &sessionv2.RequestChallenges{}
-		if m.challengeWebAuthN != "" {
-			ch.WebAuthN = &sessionv2.RequestChallenges_WebAuthN{Domain: m.challengeWebAuthN, UserVerificationRequirement: uv}
-		}
-		if m.challengeOTPSMS {
-			ch.OtpSms = &sessionv2.RequestChallenges_OTPSMS{ReturnCode: m.returnCode}
-		}
-		if m.challengeOTPEmail {
-			e := &sessionv2.RequestChallenges_OTPEmail{}
-			switch {
-			case m.returnCode:
-				e.DeliveryType = &sessionv2.RequestChallenges_OTPEmail_ReturnCode_{ReturnCode: &sessionv2.RequestChallenges_OTPEmail_ReturnCode{}}
-			case m.otpEmailURLTemplate != "":
-				t := m.otpEmailURLTemplate
-				e.DeliveryType = &sessionv2.RequestChallenges_OTPEmail_SendCode_{SendCode: &sessionv2.RequestChallenges_OTPEmail_SendCode{UrlTemplate: &t}}
-			}
-			ch.OtpEmail = e
-		}
-		out.challenges = ch
+	if m.challengeWebAuthN != "" {
+		opts = append(opts, session.ChallengeWebAuthN(m.challengeWebAuthN, uv))
 	}
-	return out, nil
+	switch {
+	case m.challengeOTPSMS && m.returnCode:
+		opts = append(opts, session.ChallengeOTPSMSReturnCode())
+	case m.challengeOTPSMS:
+		opts = append(opts, session.ChallengeOTPSMS())
+	}
+	switch {
+	case m.challengeOTPEmail && m.returnCode:
+		opts = append(opts, session.ChallengeOTPEmailReturnCode())
+	case m.challengeOTPEmail && m.otpEmailURLTemplate != "":
+		opts = append(opts, session.ChallengeOTPEmailLink(m.otpEmailURLTemplate))
+	case m.challengeOTPEmail:
+		opts = append(opts, session.ChallengeOTPEmail())
+	}
+	return opts, nil
 }
 
-func parseUserVerification(s string) (sessionv2.UserVerificationRequirement, error) {
+func parseUserVerification(s string) (session.UserVerification, error) {
 	switch strings.ToLower(s) {
 	case "required":
-		return sessionv2.UserVerificationRequirement_USER_VERIFICATION_REQUIREMENT_REQUIRED, nil
+		return session.UserVerificationRequired, nil
 	case "preferred":
-		return sessionv2.UserVerificationRequirement_USER_VERIFICATION_REQUIREMENT_PREFERRED, nil
+		return session.UserVerificationPreferred, nil
 	case "discouraged":
-		return sessionv2.UserVerificationRequirement_USER_VERIFICATION_REQUIREMENT_DISCOURAGED, nil
+		return session.UserVerificationDiscouraged, nil
 	}
-	return 0, usageErrorf("--user-verification must be required, preferred or discouraged, not %q", s)
+	return 0, invalidErrorf("--user-verification must be required, preferred or discouraged, not %q", s)
 }
 
 // readAssertion reads the browser's WebAuthn assertion JSON from a file or
-// stdin ("-").
-func (a *app) readAssertion(path string) (*structpb.Struct, error) {
+// stdin ("-") and checks that it is a JSON object.
+func (a *app) readAssertion(path string) ([]byte, error) {
 	var b []byte
 	var err error
 	if path == "-" {
@@ -258,28 +224,11 @@ func (a *app) readAssertion(path string) (*structpb.Struct, error) {
 	if err != nil {
 		return nil, invalidErrorf("--webauthn-assertion: %s", pathError(err))
 	}
-	st := &structpb.Struct{}
-	if err := protojson.Unmarshal(b, st); err != nil {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(b, &obj); err != nil {
 		return nil, invalidErrorf("--webauthn-assertion: the file must hold the JSON object of the browser's assertion (PublicKeyCredential.toJSON())")
 	}
-	return st, nil
-}
-
-// callCtx bounds one call by --timeout.
-func (a *app) callCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	if a.conn.timeout > 0 {
-		return context.WithTimeout(ctx, a.conn.timeout)
-	}
-	return context.WithCancel(ctx)
-}
-
-// validateRequest runs the upstream validation rules locally, so that an
-// invalid request fails with exit code 5 before anything is sent.
-func validateRequest(m proto.Message) error {
-	if err := validate.Request(m); err != nil {
-		return invalidErrorf("invalid request: %s", err.Error())
-	}
-	return nil
+	return b, nil
 }
 
 func (a *app) createCommand() *cobra.Command {
@@ -304,31 +253,40 @@ may be added at once. The session token is written to a token file (mode
   zitadel-session create --login-name alice --challenge-webauthn login.example.com`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			mu, err := m.build(a, cmd)
+			opts, err := m.build(a, cmd)
 			if err != nil {
 				return err
 			}
-			req := &sessionv2.CreateSessionRequest{Checks: mu.checks, Challenges: mu.challenges, Metadata: mu.metadata, Lifetime: mu.lifetime}
 			headers, err := parseHeaders(ua.headers)
 			if err != nil {
 				return &exitError{code: exitInvalid, msg: err.Error()}
 			}
-			req.UserAgent = session.UserAgent{
-				FingerprintID: ua.fingerprint, IP: ua.ip, Description: ua.description, Header: headers,
-			}.Proto()
-			res, err := callSession(a, cmd.Context(), req, sessionv2connect.SessionServiceClient.CreateSession)
+			copts := make([]session.CreateOption, 0, len(opts)+1)
+			for _, o := range opts {
+				copts = append(copts, o)
+			}
+			if agent := (session.UserAgent{FingerprintID: ua.fingerprint, IP: ua.ip, Description: ua.description, Header: headers}); !agent.IsZero() {
+				copts = append(copts, session.WithUserAgent(agent))
+			}
+			if err := checkTokenDestination(m.tokenFile); err != nil {
+				return err
+			}
+			c, _, err := a.client()
 			if err != nil {
 				return err
 			}
-			path, err := tokenPath(m.tokenFile, res.GetSessionId())
-			if err == nil {
-				err = writeToken(path, res.GetSessionToken())
-			}
+			h, ch, err := c.Create(cmd.Context(), copts...)
 			if err != nil {
-				fmt.Fprintf(a.stderr, "warning: session %s was created, but its token could not be saved: %v\n", res.GetSessionId(), err)
-				path = ""
+				return err
 			}
-			return a.printMutation(res.GetSessionId(), res.GetSessionToken(), path, res.GetDetails(), res.GetChallenges(), res, m.redaction())
+			if err := checkServerSessionID(h.ID()); err != nil {
+				return err
+			}
+			path, saveErr := saveToken(m.tokenFile, h.ID(), h.SessionToken())
+			if err := a.printMutation(h.ID(), h.SessionToken(), path, ch, a.wire.lastResponse(), m.redaction()); err != nil {
+				return err
+			}
+			return tokenNotSaved(saveErr, "session "+h.ID()+" was created", h.ID())
 		},
 	}
 	m.register(cmd)
@@ -371,41 +329,46 @@ it replaces the one in the token file.`,
 			if m.empty(cmd) {
 				return usageErrorf("nothing to set: give a check, a challenge, --metadata or --lifetime")
 			}
-			mu, err := m.build(a, cmd)
+			opts, err := m.build(a, cmd)
 			if err != nil {
 				return err
 			}
-			req := &sessionv2.SetSessionRequest{SessionId: id, Checks: mu.checks, Challenges: mu.challenges, Metadata: mu.metadata, Lifetime: mu.lifetime}
-			res, err := callSession(a, cmd.Context(), req, sessionv2connect.SessionServiceClient.SetSession)
+			if err := checkTokenDestination(m.tokenFile); err != nil {
+				return err
+			}
+			c, _, err := a.client()
 			if err != nil {
 				return err
 			}
-			path := ""
-			if res.GetSessionToken() != "" {
-				p, err := tokenPath(m.tokenFile, id)
-				if err == nil {
-					err = writeToken(p, res.GetSessionToken())
-				}
-				if err != nil {
-					fmt.Fprintf(a.stderr, "warning: the session was updated, but its new token could not be saved: %v\n", err)
-				} else {
-					path = p
-				}
+			// SetSession needs no token; the handle receives the new one.
+			h := c.Resume(id, "")
+			ch, err := h.Set(cmd.Context(), opts...)
+			if err != nil {
+				return err
 			}
-			return a.printMutation(id, res.GetSessionToken(), path, res.GetDetails(), res.GetChallenges(), res, m.redaction())
+			path, saveErr := saveToken(m.tokenFile, id, h.SessionToken())
+			if err := a.printMutation(id, h.SessionToken(), path, ch, a.wire.lastResponse(), m.redaction()); err != nil {
+				return err
+			}
+			return tokenNotSaved(saveErr, "session "+id+" was updated", id)
 		},
 	}
 	m.register(cmd)
 	return cmd
 }
 
-// printMutation prints the result of create or set.
-func (a *app) printMutation(id, token, path string, details *objectv2.Details, ch *sessionv2.Challenges, res proto.Message, r redaction) error {
+// printMutation prints the result of create or set: the session id and
+// token (masked unless shown), the change details and the answers to the
+// requested challenges; with -o json the recorded response.
+func (a *app) printMutation(id, token, path string, ch *session.Challenges, res proto.Message, r redaction) error {
 	if a.output == "json" {
 		if path != "" {
 			fmt.Fprintf(a.stderr, "session token written to %s\n", path)
 		}
-		return writeJSON(a.stdout, redact(res, r))
+		if res == nil {
+			return fmt.Errorf("no response was recorded")
+		}
+		return writeJSON(a.stdout, redacted(res, r))
 	}
 	w := a.stdout
 	fmt.Fprintf(w, "session id     %s\n", id)
@@ -413,7 +376,7 @@ func (a *app) printMutation(id, token, path string, details *objectv2.Details, c
 	case token == "":
 		fmt.Fprintf(w, "session token  unchanged (nothing was changed)\n")
 	case r.showToken:
-		fmt.Fprintf(w, "session token  %s\n", token)
+		fmt.Fprintf(w, "session token  %s\n", terminalSafe(token))
 		if path != "" {
 			fmt.Fprintf(w, "token file     %s\n", path)
 		}
@@ -422,31 +385,39 @@ func (a *app) printMutation(id, token, path string, details *objectv2.Details, c
 	default:
 		fmt.Fprintf(w, "session token  %s (not saved; use --show-token to see it)\n", masked)
 	}
-	fmt.Fprintf(w, "sequence       %d\n", details.GetSequence())
-	if details.GetChangeDate() != nil {
-		fmt.Fprintf(w, "changed        %s\n", fmtTime(details.GetChangeDate()))
+	fmt.Fprintf(w, "sequence       %d\n", wireUint(res, "details", "sequence"))
+	if t := wireTime(res, "details", "change_date"); !t.IsZero() {
+		fmt.Fprintf(w, "changed        %s\n", fmtTime(t))
 	}
 	if ch == nil {
 		return nil
 	}
-	if wa := ch.GetWebAuthN(); wa != nil {
-		b, err := marshalJSON(wa.GetPublicKeyCredentialRequestOptions())
+	if ch.WebAuthN != nil {
+		b, err := ch.WebAuthN.JSON()
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "webauthn       request options for navigator.credentials.get():\n%s", b)
+		var opts bytes.Buffer
+		if err := json.Indent(&opts, b, "", "  "); err != nil {
+			return fmt.Errorf("the server's WebAuthn request options are not JSON")
+		}
+		fmt.Fprintf(w, "webauthn       request options for navigator.credentials.get():\n")
+		for line := range strings.Lines(opts.String()) {
+			fmt.Fprintln(w, terminalSafe(strings.TrimSuffix(line, "\n")))
+		}
 		fmt.Fprintf(w, "               then: zitadel-session set %s --webauthn-assertion FILE\n", id)
 	}
 	for _, c := range []struct {
 		name string
-		code *string
-	}{{"otp sms", ch.OtpSms}, {"otp email", ch.OtpEmail}} {
-		if c.code == nil {
+		code func() (string, bool)
+	}{{"otp sms", ch.OTPSMSCode}, {"otp email", ch.OTPEmailCode}} {
+		code, ok := c.code()
+		if !ok {
 			continue
 		}
 		v := masked + " (use --show-code to see it)"
 		if r.showCode {
-			v = *c.code
+			v = terminalSafe(code)
 		}
 		fmt.Fprintf(w, "%-14s %s\n", c.name+" code", v)
 	}
@@ -469,19 +440,22 @@ create/login. Without a token, the caller's permissions decide.`,
 			if err := checkSessionID(id); err != nil {
 				return err
 			}
-			tok, _, err := a.requestToken(noToken, tokenFile, id)
+			opts, _, err := a.requestToken(noToken, tokenFile, id)
 			if err != nil {
 				return err
 			}
-			req := &sessionv2.GetSessionRequest{SessionId: id, SessionToken: tok}
-			res, err := callSession(a, cmd.Context(), req, sessionv2connect.SessionServiceClient.GetSession)
+			c, _, err := a.client()
+			if err != nil {
+				return err
+			}
+			sess, err := c.Get(cmd.Context(), id, opts...)
 			if err != nil {
 				return err
 			}
 			if a.output == "json" {
-				return writeJSON(a.stdout, redact(res, redaction{}))
+				return writeJSON(a.stdout, redacted(a.wire.lastResponse(), redaction{}))
 			}
-			return writeSessionTable(a.stdout, res.GetSession())
+			return writeSessionTable(a.stdout, sess)
 		},
 	}
 	cmd.Flags().StringVar(&tokenFile, "session-token-file", "", "file with the session token (default: the token file of create/login, if present)")
@@ -507,13 +481,15 @@ session.delete permission. Deleting an already deleted session succeeds.`,
 			if err := checkSessionID(id); err != nil {
 				return err
 			}
-			tok, source, err := a.requestToken(noToken, tokenFile, id)
+			opts, source, err := a.requestToken(noToken, tokenFile, id)
 			if err != nil {
 				return err
 			}
-			req := &sessionv2.DeleteSessionRequest{SessionId: id, SessionToken: tok}
-			res, err := callSession(a, cmd.Context(), req, sessionv2connect.SessionServiceClient.DeleteSession)
+			c, _, err := a.client()
 			if err != nil {
+				return err
+			}
+			if err := c.Delete(cmd.Context(), id, opts...); err != nil {
 				return err
 			}
 			if source != "" && source != "ZITADEL_SESSION_TOKEN" {
@@ -522,7 +498,7 @@ session.delete permission. Deleting an already deleted session succeeds.`,
 				}
 			}
 			if a.output == "json" {
-				return writeJSON(a.stdout, res)
+				return writeJSON(a.stdout, redacted(a.wire.lastResponse(), redaction{}))
 			}
 			fmt.Fprintf(a.stdout, "session %s deleted\n", id)
 			return nil
@@ -553,40 +529,36 @@ rows the caller may not read, so "N matching" can exceed the rows shown.`,
   zitadel-session list --mine --not-expired -o json`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			req := &sessionv2.ListSessionsRequest{}
-			if limit > 0 || offset > 0 || asc {
-				req.Query = &objectv2.ListQuery{Offset: uint64(offset), Limit: limit, Asc: asc}
-			}
+			var opts []session.ListOption
 			switch sortBy {
 			case "", "none":
+				// the session package's stable default: oldest first
 			case "created", "creation-date":
-				req.SortingColumn = sessionv2.SessionFieldName_SESSION_FIELD_NAME_CREATION_DATE
+				opts = append(opts, session.SortByCreationDate(asc))
 			default:
-				return usageErrorf("--sort must be created or none, not %q", sortBy)
+				return invalidErrorf("--sort must be created or none, not %q", sortBy)
 			}
-			add := func(q *sessionv2.SearchQuery) { req.Queries = append(req.Queries, q) }
 			if len(ids) > 0 {
-				add(&sessionv2.SearchQuery{Query: &sessionv2.SearchQuery_IdsQuery{IdsQuery: &sessionv2.IDsQuery{Ids: ids}}})
+				opts = append(opts, session.ByIDs(ids...))
 			}
 			if userID != "" {
-				add(&sessionv2.SearchQuery{Query: &sessionv2.SearchQuery_UserIdQuery{UserIdQuery: &sessionv2.UserIDQuery{Id: userID}}})
+				opts = append(opts, session.ByUserID(userID))
 			}
 			if creator != "" && mine {
 				return usageErrorf("use either --creator or --mine")
 			}
 			if creator != "" {
-				c := creator
-				add(&sessionv2.SearchQuery{Query: &sessionv2.SearchQuery_CreatorQuery{CreatorQuery: &sessionv2.CreatorQuery{Id: &c}}})
+				opts = append(opts, session.ByCreator(creator))
 			}
 			if mine {
-				add(&sessionv2.SearchQuery{Query: &sessionv2.SearchQuery_CreatorQuery{CreatorQuery: &sessionv2.CreatorQuery{}}})
+				opts = append(opts, session.ByCreatorSelf())
 			}
 			for _, d := range []struct {
 				flag, v string
-				m       zitadelv1.TimestampQueryMethod
+				m       session.Method
 			}{
-				{"--created-after", createdAfter, zitadelv1.TimestampQueryMethod_TIMESTAMP_QUERY_METHOD_GREATER},
-				{"--created-before", createdBefore, zitadelv1.TimestampQueryMethod_TIMESTAMP_QUERY_METHOD_LESS},
+				{"--created-after", createdAfter, session.Greater},
+				{"--created-before", createdBefore, session.Less},
 			} {
 				if d.v == "" {
 					continue
@@ -595,26 +567,53 @@ rows the caller may not read, so "N matching" can exceed the rows shown.`,
 				if err != nil {
 					return invalidErrorf("%s must be an RFC 3339 time like 2026-01-02T15:04:05Z", d.flag)
 				}
-				add(&sessionv2.SearchQuery{Query: &sessionv2.SearchQuery_CreationDateQuery{CreationDateQuery: &sessionv2.CreationDateQuery{CreationDate: timestamppb.New(t), Method: d.m}}})
+				opts = append(opts, session.ByCreationDate(t, d.m))
 			}
 			if expired && notExpired {
 				return usageErrorf("use either --expired or --not-expired")
 			}
-			if expired || notExpired {
-				m := zitadelv1.TimestampQueryMethod_TIMESTAMP_QUERY_METHOD_LESS_OR_EQUALS
-				if notExpired {
-					m = zitadelv1.TimestampQueryMethod_TIMESTAMP_QUERY_METHOD_GREATER_OR_EQUALS
-				}
-				add(&sessionv2.SearchQuery{Query: &sessionv2.SearchQuery_ExpirationDateQuery{ExpirationDateQuery: &sessionv2.ExpirationDateQuery{ExpirationDate: timestamppb.Now(), Method: m}}})
+			if expired {
+				opts = append(opts, session.ByExpirationDate(time.Now(), session.LessOrEquals))
 			}
-			res, err := callSession(a, cmd.Context(), req, sessionv2connect.SessionServiceClient.ListSessions)
+			if notExpired {
+				opts = append(opts, session.ByExpirationDate(time.Now(), session.GreaterOrEquals))
+			}
+			if want := uint64(limit) + uint64(offset); limit > 0 && want < session.DefaultPageSize {
+				opts = append(opts, session.PageSize(int(want)))
+			}
+			c, _, err := a.client()
 			if err != nil {
 				return err
 			}
-			if a.output == "json" {
-				return writeJSON(a.stdout, redact(res, redaction{}))
+			mark := a.wire.mark()
+			var shown []*session.Session
+			seen := uint64(0)
+			for s, err := range c.List(cmd.Context(), opts...) {
+				if err != nil {
+					return err
+				}
+				if seen++; seen <= uint64(offset) {
+					continue
+				}
+				shown = append(shown, s)
+				if limit > 0 && len(shown) >= int(limit) {
+					break
+				}
 			}
-			return writeSessionList(a.stdout, res)
+			pages := a.wire.since(mark)
+			if a.output == "json" {
+				all := mergeResponses(pages)
+				if all == nil {
+					return fmt.Errorf("no response was recorded")
+				}
+				sliceList(all, "sessions", int(offset), int(offset)+len(shown))
+				return writeJSON(a.stdout, redacted(all, redaction{}))
+			}
+			var matching uint64
+			for _, p := range pages {
+				matching = max(matching, wireUint(p.Response, "details", "total_result"))
+			}
+			return writeSessionList(a.stdout, shown, matching)
 		},
 	}
 	f := cmd.Flags()
@@ -626,9 +625,9 @@ rows the caller may not read, so "N matching" can exceed the rows shown.`,
 	f.StringVar(&createdBefore, "created-before", "", "only sessions created before this RFC 3339 time")
 	f.BoolVar(&expired, "expired", false, "only expired sessions")
 	f.BoolVar(&notExpired, "not-expired", false, "only sessions that have not expired (including never-expiring ones)")
-	f.Uint32Var(&limit, "limit", 0, "return at most this many sessions (0: no limit)")
-	f.Uint32Var(&offset, "offset", 0, "skip this many sessions")
-	f.StringVar(&sortBy, "sort", "", "sort by: created (newest first unless --asc) or none")
+	f.Uint32Var(&limit, "limit", 0, "show at most this many sessions (0: all; the list is fetched page by page)")
+	f.Uint32Var(&offset, "offset", 0, "skip the first this many sessions the caller can see")
+	f.StringVar(&sortBy, "sort", "", "sort by: created (newest first unless --asc) or none (the default order: oldest first)")
 	f.BoolVar(&asc, "asc", false, "sort ascending")
 	_ = cmd.RegisterFlagCompletionFunc("sort", cobra.FixedCompletions([]string{"created", "none"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -655,22 +654,4 @@ func completeSessionIDs(_ *cobra.Command, args []string, _ string) ([]string, co
 		}
 	}
 	return ids, cobra.ShellCompDirectiveNoFileComp
-}
-
-// callSession validates req locally (nothing is sent when it breaks one of
-// upstream's rules) and sends it with rpc on the configured session service
-// client, within the per-call timeout.
-func callSession[Req proto.Message, Res any](a *app, ctx context.Context, req Req,
-	rpc func(sessionv2connect.SessionServiceClient, context.Context, Req) (Res, error)) (Res, error) {
-	var zero Res
-	if err := validateRequest(req); err != nil {
-		return zero, err
-	}
-	svc, _, err := a.sessionClient()
-	if err != nil {
-		return zero, err
-	}
-	ctx, cancel := a.callCtx(ctx)
-	defer cancel()
-	return rpc(svc, ctx, req)
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"crypto/x509"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
@@ -11,7 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2/sessionv2connect"
 	"github.com/sessionkit/zitadel-session-go/session"
 )
 
@@ -86,9 +87,15 @@ func (a *app) clientOptions(base string) ([]session.Option, error) {
 		return nil, usageErrorf("--protocol must be connect, grpc or grpcweb, not %q", p)
 	}
 	if h := a.orEnv(a.conn.instanceHost, "ZITADEL_INSTANCE_HOST"); h != "" {
+		if err := checkHeaderValue("--instance-host", "ZITADEL_INSTANCE_HOST", h); err != nil {
+			return nil, err
+		}
 		opts = append(opts, session.WithInstanceHost(h))
 	}
 	if o := a.orEnv(a.conn.orgID, "ZITADEL_ORG_ID"); o != "" {
+		if err := checkHeaderValue("--org-id", "ZITADEL_ORG_ID", o); err != nil {
+			return nil, err
+		}
 		opts = append(opts, session.WithOrgID(o))
 	}
 	if ca := a.orEnv(a.conn.caFile, "ZITADEL_CA_FILE"); ca != "" {
@@ -147,7 +154,11 @@ func (a *app) credentials() ([]session.Option, error) {
 	if len(set) == 0 {
 		switch {
 		case a.getenv("ZITADEL_TOKEN") != "":
-			return []session.Option{session.WithPersonalAccessToken(strings.TrimSpace(a.getenv("ZITADEL_TOKEN")))}, nil
+			tok := strings.TrimSpace(a.getenv("ZITADEL_TOKEN"))
+			if !validToken(tok) {
+				return nil, invalidErrorf("ZITADEL_TOKEN must be a token: printable characters without spaces or control characters")
+			}
+			return []session.Option{session.WithPersonalAccessToken(tok)}, nil
 		case a.getenv("ZITADEL_TOKEN_FILE") != "":
 			tokenFile = a.getenv("ZITADEL_TOKEN_FILE")
 		case a.getenv("ZITADEL_KEY_FILE") != "":
@@ -160,18 +171,17 @@ func (a *app) credentials() ([]session.Option, error) {
 	}
 	switch {
 	case tokenFile != "":
-		b, err := os.ReadFile(tokenFile)
-		if err != nil {
-			return nil, invalidErrorf("--token-file: %v", pathError(err))
+		tok, err := readSecretFile(tokenFile, "--token-file")
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, invalidErrorf("--token-file %s does not exist", tokenFile)
 		}
-		tok := strings.TrimSpace(string(b))
-		if tok == "" {
-			return nil, invalidErrorf("--token-file %s is empty", tokenFile)
+		if err != nil {
+			return nil, err
 		}
 		return []session.Option{session.WithPersonalAccessToken(tok)}, nil
 	case keyFile != "":
-		if _, err := os.Stat(keyFile); err != nil {
-			return nil, invalidErrorf("--key-file: %v", pathError(err))
+		if err := checkSecretFile(keyFile, "--key-file"); err != nil {
+			return nil, err
 		}
 		return withIssuer([]session.Option{session.WithServiceAccountKeyFile(keyFile)}), nil
 	default:
@@ -208,39 +218,4 @@ func isLoopbackHost(h string) bool {
 	}
 	ip := net.ParseIP(h)
 	return ip != nil && ip.IsLoopback()
-}
-
-// sessionClient builds the client for the configured server. It is called
-// only when a command actually runs, never for --help.
-func (a *app) sessionClient() (sessionv2connect.SessionServiceClient, string, error) {
-	base, err := a.baseURL()
-	if err != nil {
-		return nil, "", err
-	}
-	opts, err := a.clientOptions(base)
-	if err != nil {
-		return nil, "", err
-	}
-	return a.newSessionService(base, opts)
-}
-
-func (a *app) newSessionService(base string, opts []session.Option) (sessionv2connect.SessionServiceClient, string, error) {
-	c, err := session.New(base, opts...)
-	if err != nil {
-		code, msg := classify(err)
-		if code == exitOther {
-			code = exitUsage
-		}
-		return nil, "", &exitError{code: code, msg: "cannot set up the client: " + msg}
-	}
-	a.clients = append(a.clients, c)
-	return rawSessionService(c), base, nil
-}
-
-// closeClients closes the connections of every client created so far.
-func (a *app) closeClients() {
-	for _, c := range a.clients {
-		_ = c.Close()
-	}
-	a.clients = nil
 }

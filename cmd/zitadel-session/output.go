@@ -5,18 +5,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
-	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
+	"github.com/sessionkit/zitadel-session-go/internal/redact"
+	"github.com/sessionkit/zitadel-session-go/session"
 )
 
 // masked replaces every secret in output.
@@ -28,54 +30,20 @@ type redaction struct {
 	showCode  bool // one-time codes returned by OTP challenges
 }
 
-// redact returns a copy of m with every secret string field replaced by
-// masked: passwords, one-time and recovery codes, IdP intent tokens, and
-// (unless shown) session tokens and returned OTP codes.
-func redact(m proto.Message, r redaction) proto.Message {
-	if m == nil {
-		return nil
+// redacted returns a copy of m with every secret masked, using the one
+// redactor the project has (internal/redact, also used for debug logs).
+// Shown are always the session's metadata and the user agent's headers (what
+// the command was asked to read), and on request (--show-token, --show-code)
+// session tokens and returned one-time codes.
+func redacted(m proto.Message, r redaction) proto.Message {
+	reveal := []protoreflect.Name{"metadata", "header"}
+	if r.showToken {
+		reveal = append(reveal, "session_token")
 	}
-	c := proto.Clone(m)
-	redactMsg(c.ProtoReflect(), r)
-	return c
-}
-
-func redactMsg(m protoreflect.Message, r redaction) {
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		switch {
-		case fd.IsMap():
-			if fd.MapValue().Kind() == protoreflect.MessageKind {
-				v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
-					redactMsg(mv.Message(), r)
-					return true
-				})
-			}
-		case fd.IsList():
-			if fd.Kind() == protoreflect.MessageKind {
-				l := v.List()
-				for i := 0; i < l.Len(); i++ {
-					redactMsg(l.Get(i).Message(), r)
-				}
-			}
-		case fd.Kind() == protoreflect.MessageKind:
-			redactMsg(v.Message(), r)
-		case fd.Kind() == protoreflect.StringKind && v.String() != "" && isSecretField(fd, r):
-			m.Set(fd, protoreflect.ValueOfString(masked))
-		}
-		return true
-	})
-}
-
-func isSecretField(fd protoreflect.FieldDescriptor, r redaction) bool {
-	switch fd.Name() {
-	case "password", "code", "idp_intent_token":
-		return true
-	case "session_token":
-		return !r.showToken
-	case "otp_sms", "otp_email":
-		return !r.showCode
+	if r.showCode {
+		reveal = append(reveal, "otp_sms", "otp_email")
 	}
-	return false
+	return redact.Message(m, masked, reveal...)
 }
 
 // marshalJSON renders m as protojson (lowerCamelCase field names as Zitadel
@@ -102,164 +70,139 @@ func writeJSON(w io.Writer, m proto.Message) error {
 	return err
 }
 
-// fmtTime formats a timestamp for tables, in UTC with second precision.
-func fmtTime(ts *timestamppb.Timestamp) string {
-	if ts == nil {
+// fmtTime formats a time for tables, in UTC with second precision; "-"
+// for the zero time.
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
 		return "-"
 	}
-	return ts.AsTime().UTC().Format(time.RFC3339)
+	return t.UTC().Format(time.RFC3339)
 }
 
-// factorNames lists the verified factors of a session in a fixed order.
-func factorNames(f *sessionv2.Factors) []string {
-	if f == nil {
-		return nil
-	}
+// factorNames returns the names of the session's verified factors, in the
+// session package's order and vocabulary.
+func factorNames(s *session.Session) []string {
 	var out []string
-	add := func(ok bool, name string) {
-		if ok {
-			out = append(out, name)
-		}
+	for _, k := range s.VerifiedFactors() {
+		out = append(out, k.String())
 	}
-	add(f.GetUser() != nil, "user")
-	add(f.GetPassword() != nil, "password")
-	if wa := f.GetWebAuthN(); wa != nil {
-		if wa.GetUserVerified() {
-			out = append(out, "webauthn(uv)")
-		} else {
-			out = append(out, "webauthn")
-		}
-	}
-	add(f.GetIntent() != nil, "idp-intent")
-	add(f.GetTotp() != nil, "totp")
-	add(f.GetOtpSms() != nil, "otp-sms")
-	add(f.GetOtpEmail() != nil, "otp-email")
-	add(f.GetRecoveryCode() != nil, "recovery-code")
 	return out
 }
 
-// writeSessionTable prints one session as aligned "key  value" lines.
-func writeSessionTable(w io.Writer, s *sessionv2.Session) error {
+// verifiedAt returns when the factor k of s was verified.
+func verifiedAt(s *session.Session, k session.FactorKind) time.Time {
+	f := &s.Factors
+	switch k {
+	case session.FactorUser:
+		return f.User.VerifiedAt
+	case session.FactorPassword:
+		return f.Password.VerifiedAt
+	case session.FactorIntent:
+		return f.Intent.VerifiedAt
+	case session.FactorWebAuthN, session.FactorPasskey:
+		return f.WebAuthN.VerifiedAt
+	case session.FactorTOTP:
+		return f.TOTP.VerifiedAt
+	case session.FactorOTPSMS:
+		return f.OTPSMS.VerifiedAt
+	case session.FactorOTPEmail:
+		return f.OTPEmail.VerifiedAt
+	case session.FactorRecoveryCode:
+		return f.RecoveryCode.VerifiedAt
+	}
+	return time.Time{}
+}
+
+// writeSessionTable prints one session as aligned "key  value" lines. Every
+// string from the server passes through terminalSafe.
+func writeSessionTable(w io.Writer, s *session.Session) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
-	row("id", s.GetId())
-	row("created", fmtTime(s.GetCreationDate()))
-	row("changed", fmtTime(s.GetChangeDate()))
-	row("sequence", fmt.Sprint(s.GetSequence()))
-	if s.GetExpirationDate() != nil {
-		exp := s.GetExpirationDate().AsTime()
+	row("id", terminalSafe(s.ID))
+	row("created", fmtTime(s.CreatedAt))
+	row("changed", fmtTime(s.ChangedAt))
+	row("sequence", fmt.Sprint(s.Sequence))
+	if !s.ExpiresAt.IsZero() {
 		state := "valid"
-		if time.Now().After(exp) {
+		if s.Expired(time.Now()) {
 			state = "expired"
 		}
-		row("expires", fmtTime(s.GetExpirationDate())+" ("+state+")")
+		row("expires", fmtTime(s.ExpiresAt)+" ("+state+")")
 	} else {
 		row("expires", "never")
 	}
-	if u := s.GetFactors().GetUser(); u != nil {
-		row("user", fmt.Sprintf("%s (id %s, org %s)", orDash(u.GetLoginName()), u.GetId(), orDash(u.GetOrganizationId())))
-		if u.GetDisplayName() != "" {
-			row("display name", u.GetDisplayName())
+	if u := s.Factors.User; u.Verified() || u.ID != "" {
+		row("user", fmt.Sprintf("%s (id %s, org %s)", orDash(u.LoginName), terminalSafe(u.ID), orDash(u.OrganizationID)))
+		if u.DisplayName != "" {
+			row("display name", terminalSafe(u.DisplayName))
 		}
 	} else {
 		row("user", "-")
 	}
-	f := s.GetFactors()
-	factors := []struct {
-		name string
-		ts   *timestamppb.Timestamp
-	}{
-		{"user", f.GetUser().GetVerifiedAt()},
-		{"password", f.GetPassword().GetVerifiedAt()},
-		{"webauthn", f.GetWebAuthN().GetVerifiedAt()},
-		{"idp-intent", f.GetIntent().GetVerifiedAt()},
-		{"totp", f.GetTotp().GetVerifiedAt()},
-		{"otp-sms", f.GetOtpSms().GetVerifiedAt()},
-		{"otp-email", f.GetOtpEmail().GetVerifiedAt()},
-		{"recovery-code", f.GetRecoveryCode().GetVerifiedAt()},
+	label := "factors"
+	for _, k := range s.VerifiedFactors() {
+		row(label, fmt.Sprintf("%s verified %s", k, fmtTime(verifiedAt(s, k))))
+		label = ""
 	}
-	anyFactor := false
-	for _, fa := range factors {
-		if fa.ts == nil {
-			continue
-		}
-		label := "factors"
-		if anyFactor {
-			label = ""
-		}
-		anyFactor = true
-		extra := ""
-		if fa.name == "webauthn" && f.GetWebAuthN().GetUserVerified() {
-			extra = ", user verified"
-		}
-		row(label, fmt.Sprintf("%s verified %s%s", fa.name, fmtTime(fa.ts), extra))
-	}
-	if !anyFactor {
+	if label != "" {
 		row("factors", "none")
 	}
-	keys := make([]string, 0, len(s.GetMetadata()))
-	for k := range s.GetMetadata() {
-		keys = append(keys, k)
+	label = "metadata"
+	for _, k := range slices.Sorted(maps.Keys(s.Metadata)) {
+		row(label, terminalSafe(k)+"="+printableValue(s.Metadata[k]))
+		label = ""
 	}
-	sort.Strings(keys)
-	for i, k := range keys {
-		label := ""
-		if i == 0 {
-			label = "metadata"
-		}
-		row(label, k+"="+printableValue(s.GetMetadata()[k]))
-	}
-	if ua := s.GetUserAgent(); ua != nil {
+	if ua := s.UserAgent; ua != nil {
 		var parts []string
-		if ua.FingerprintId != nil {
-			parts = append(parts, "fingerprint "+ua.GetFingerprintId())
+		if ua.FingerprintID != "" {
+			parts = append(parts, "fingerprint "+terminalSafe(ua.FingerprintID))
 		}
-		if ua.Ip != nil {
-			parts = append(parts, "ip "+ua.GetIp())
+		if ua.IP != "" {
+			parts = append(parts, "ip "+terminalSafe(ua.IP))
 		}
-		if ua.Description != nil {
-			parts = append(parts, fmt.Sprintf("%q", ua.GetDescription()))
+		if ua.Description != "" {
+			parts = append(parts, "\""+terminalSafe(ua.Description)+"\"")
 		}
-		row("user agent", strings.Join(parts, ", "))
+		if len(parts) > 0 {
+			row("user agent", strings.Join(parts, ", "))
+		}
 	}
 	return tw.Flush()
 }
 
+// orDash returns s made terminal safe, or "-" when it is empty.
 func orDash(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return s
+	return terminalSafe(s)
 }
 
-// printableValue shows a metadata value as text when it is printable UTF-8,
-// else as a byte count.
+// printableValue shows a metadata value as text when it is valid UTF-8
+// without control characters, else as a byte count.
 func printableValue(b []byte) string {
-	if utf8.Valid(b) && !bytes.ContainsFunc(b, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return string(b)
+	if utf8.Valid(b) && !bytes.ContainsFunc(b, unicode.IsControl) {
+		return terminalSafe(string(b))
 	}
 	return fmt.Sprintf("(%d bytes of binary data)", len(b))
 }
 
-// writeSessionList prints sessions as a table, one per line.
-func writeSessionList(w io.Writer, res *sessionv2.ListSessionsResponse) error {
+// writeSessionList prints sessions as a table, one per line, and the
+// server's count of matching sessions.
+func writeSessionList(w io.Writer, sessions []*session.Session, matching uint64) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tUSER\tFACTORS\tCREATED\tEXPIRES")
-	for _, s := range res.GetSessions() {
-		user := "-"
-		if u := s.GetFactors().GetUser(); u != nil {
-			user = orDash(u.GetLoginName())
-		}
-		factors := strings.Join(factorNames(s.GetFactors()), ",")
+	for _, s := range sessions {
 		exp := "never"
-		if s.GetExpirationDate() != nil {
-			exp = fmtTime(s.GetExpirationDate())
+		if !s.ExpiresAt.IsZero() {
+			exp = fmtTime(s.ExpiresAt)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.GetId(), user, orDash(factors), fmtTime(s.GetCreationDate()), exp)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", terminalSafe(s.ID), orDash(s.Factors.User.LoginName),
+			orDash(strings.Join(factorNames(s), ",")), fmtTime(s.CreatedAt), exp)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "%d shown, %d matching\n", len(res.GetSessions()), res.GetDetails().GetTotalResult())
+	fmt.Fprintf(w, "%d shown, %d matching\n", len(sessions), matching)
 	return nil
 }

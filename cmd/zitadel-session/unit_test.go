@@ -111,7 +111,7 @@ func TestRedact(t *testing.T) {
 		&sessionv2.GetSessionRequest{SessionId: "1", SessionToken: &tok},
 		&sessionv2.DeleteSessionRequest{SessionId: "1", SessionToken: &tok},
 	} {
-		b, err := marshalJSON(redact(m, redaction{}))
+		b, err := marshalJSON(redacted(m, redaction{}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,13 +127,13 @@ func TestRedact(t *testing.T) {
 	if req.GetChecks().GetPassword().GetPassword() != "pw-SECRET" {
 		t.Fatal("redact modified its input")
 	}
-	b, _ := marshalJSON(redact(req, redaction{}))
+	b, _ := marshalJSON(redacted(req, redaction{}))
 	if !strings.Contains(string(b), `"loginName": "alice"`) || !strings.Contains(string(b), `"idpIntentId": "intent-1"`) {
 		t.Errorf("non-secret fields lost: %s", b)
 	}
 	// shown on request
 	res := &sessionv2.CreateSessionResponse{SessionToken: "tok-SECRET", Challenges: &sessionv2.Challenges{OtpSms: &code}}
-	b, _ = marshalJSON(redact(res, redaction{showToken: true, showCode: true}))
+	b, _ = marshalJSON(redacted(res, redaction{showToken: true, showCode: true}))
 	if !strings.Contains(string(b), "tok-SECRET") || !strings.Contains(string(b), "otp-SECRET") {
 		t.Errorf("shown secrets missing: %s", b)
 	}
