@@ -11,8 +11,8 @@ func TestTerminalSafe(t *testing.T) {
 		{"alice@example.com", "alice@example.com"},
 		{"Jürgen Müller 日本", "Jürgen Müller 日本"},
 		{"", ""},
-		{"a\x1b[2Jb", `a\u001b[2Jb`},                        // ESC: clear screen
-		{"x\x1b]0;pwned\x07", `x\u001b]0;pwned\u0007`},      // OSC: retitle
+		{"a\x1b[2Jb", `a\u001b[2Jb`}, // ESC: clear screen
+		{"x\x1b]0;pwned\x07", `x\u001b]0;pwned\u0007`},                         // OSC: retitle
 		{"k\nfactors  webauthn verified", `k\u000afactors  webauthn verified`}, // forged line
 		{"a\tb", `a\u0009b`},
 		{"a\rb", `a\u000db`},
