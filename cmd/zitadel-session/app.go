@@ -9,30 +9,42 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/sessionkit/zitadel-session-go/session"
 )
 
 // Exit codes. They are part of the command's interface (scripts rely on them)
 // and are listed in the root command's help text.
+//
+// The rule for bad input: 2 (usage) is about the form of the command line
+// — what is there or missing — and 5 (invalid input) about a value that is
+// there but wrong, wherever it comes from (a flag, an argument, an
+// environment variable, a file's content or stdin) and whoever finds it
+// (this command, the session package's validation, or the server's).
 const (
 	exitOK       = 0
 	exitOther    = 1 // anything not covered below
-	exitUsage    = 2 // unknown command or flag, wrong number of arguments, missing flag
+	exitUsage    = 2 // unknown command or flag, wrong number of arguments, flags that conflict, something required missing
 	exitAuth     = 3 // authentication or permission failure, wrong credentials, locked user
 	exitNotFound = 4 // session or user not found
-	exitInvalid  = 5 // invalid input: bad metadata, request rejected by validation
+	exitInvalid  = 5 // a value given but wrong: flag, argument, environment variable, file or stdin; request rejected by validation
 	exitConn     = 6 // cannot reach the server (refused, DNS, TLS, timeout)
 )
 
 const exitCodeHelp = `Exit codes:
   0  success
   1  other error
-  2  usage error (unknown command or flag, wrong arguments)
+  2  usage error: the form of the command line (unknown command or flag,
+     wrong number of arguments, a flag without its value, flags that exclude
+     or need each other, a required setting or input missing)
   3  authentication or permission failure (wrong password or code, locked user,
      invalid access or session token, missing permission)
   4  not found (session or user does not exist)
-  5  invalid input (bad --metadata, request rejected by validation)
+  5  invalid input: a value given but wrong, from a flag, an argument, an
+     environment variable, a file (including a secret file others can read)
+     or stdin, whether this command, the client's validation or the server
+     rejects it; nothing was changed
   6  connection failure (connection refused, DNS, TLS, timeout)`
 
 const envHelp = `Environment:
@@ -103,7 +115,8 @@ func (a *app) run(ctx context.Context, args []string) int {
 	if code == exitUsage {
 		msg += fmt.Sprintf(" (see '%s --help')", commandPathFor(root, args))
 	}
-	fmt.Fprintf(a.stderr, "error: %s\n", msg)
+	// Messages may quote the server (Zitadel's error text and id).
+	fmt.Fprintf(a.stderr, "error: %s\n", terminalSafe(msg))
 	return code
 }
 
@@ -140,6 +153,11 @@ kept in token files (mode 0600) under the user config directory.
 		DisableAutoGenTag: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		// A flag value that does not parse (e.g. --lifetime soon) is
+		// invalid input; unknown flags and missing values are usage errors.
+		if _, ok := errors.AsType[*pflag.InvalidValueError](err); ok {
+			return &exitError{code: exitInvalid, msg: firstLine(err.Error())}
+		}
 		return &exitError{code: exitUsage, msg: err.Error()}
 	})
 	a.conn.register(root)
@@ -149,7 +167,10 @@ kept in token files (mode 0600) under the user config directory.
 		switch a.output {
 		case "table", "json":
 		default:
-			return usageErrorf("--output must be table or json, not %q", a.output)
+			return invalidErrorf("--output must be table or json, not %q", a.output)
+		}
+		if cmd.Flags().Changed("timeout") && a.conn.timeout <= 0 {
+			return invalidErrorf("--timeout must be positive, e.g. 30s (it bounds each call to the server)")
 		}
 		return nil
 	}

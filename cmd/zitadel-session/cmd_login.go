@@ -42,7 +42,7 @@ When stdin is not a terminal, the answers are read line by line from stdin.`,
 			switch secondFactor {
 			case "", "ask", "totp", "otp-sms", "otp-email", "webauthn", "none":
 			default:
-				return usageErrorf("--second-factor must be ask, totp, otp-sms, otp-email, webauthn or none, not %q", secondFactor)
+				return invalidErrorf("--second-factor must be ask, totp, otp-sms, otp-email, webauthn or none, not %q", secondFactor)
 			}
 			if err := checkTokenDestination(tokenFile); err != nil {
 				return err

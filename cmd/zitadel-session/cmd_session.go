@@ -147,11 +147,14 @@ func (m *mutationFlags) build(a *app, cmd *cobra.Command) ([]session.SetOption, 
 		opts = append(opts, session.CheckPassword(pw))
 	}
 	if m.idpIntentID != "" {
-		tok := a.getenv("ZITADEL_IDP_INTENT_TOKEN")
+		tok := strings.TrimSpace(a.getenv("ZITADEL_IDP_INTENT_TOKEN"))
 		if tok == "" {
 			if tok, err = a.promptSecret("IdP intent token", "", false); err != nil {
 				return nil, usageErrorf("the IdP intent token is read from ZITADEL_IDP_INTENT_TOKEN or prompted for: %v", err)
 			}
+		}
+		if !validToken(tok) {
+			return nil, invalidErrorf("the IdP intent token (ZITADEL_IDP_INTENT_TOKEN) must be printable characters without spaces or control characters")
 		}
 		opts = append(opts, session.CheckIDPIntent(m.idpIntentID, tok))
 	}

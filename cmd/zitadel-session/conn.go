@@ -57,18 +57,24 @@ func (a *app) orEnv(v, env string) string {
 	return strings.TrimSpace(a.getenv(env))
 }
 
+// source names where a setting came from: the flag when flagValue is set,
+// else the environment variable.
+func (a *app) source(flagValue, flag, env string) string {
+	if flagValue != "" {
+		return flag
+	}
+	return env
+}
+
 // baseURL returns the validated server URL from --url or ZITADEL_URL.
 func (a *app) baseURL() (string, error) {
 	raw := a.orEnv(a.conn.url, "ZITADEL_URL")
 	if raw == "" {
 		return "", usageErrorf("no server: pass --url or set ZITADEL_URL (or run 'zitadel-session demo' to try it without a server)")
 	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", usageErrorf("--url must be an http:// or https:// URL with a host, e.g. https://auth.example.com")
-	}
-	if u.User != nil {
-		return "", usageErrorf("--url must not contain user information; use ZITADEL_TOKEN for credentials")
+	u, err := checkServerURL(a.source(a.conn.url, "--url", "ZITADEL_URL"), raw)
+	if err != nil {
+		return "", err
 	}
 	return strings.TrimSuffix(u.String(), "/"), nil
 }
@@ -84,31 +90,32 @@ func (a *app) clientOptions(base string) ([]session.Option, error) {
 	case "grpcweb", "grpc-web":
 		opts = append(opts, session.WithGRPCWeb())
 	default:
-		return nil, usageErrorf("--protocol must be connect, grpc or grpcweb, not %q", p)
+		return nil, invalidErrorf("%s must be connect, grpc or grpcweb, not %q", a.source(a.conn.protocol, "--protocol", "ZITADEL_PROTOCOL"), p)
 	}
 	if h := a.orEnv(a.conn.instanceHost, "ZITADEL_INSTANCE_HOST"); h != "" {
-		if err := checkHeaderValue("--instance-host", "ZITADEL_INSTANCE_HOST", h); err != nil {
+		if err := checkHeaderValue(a.source(a.conn.instanceHost, "--instance-host", "ZITADEL_INSTANCE_HOST"), h); err != nil {
 			return nil, err
 		}
 		opts = append(opts, session.WithInstanceHost(h))
 	}
 	if o := a.orEnv(a.conn.orgID, "ZITADEL_ORG_ID"); o != "" {
-		if err := checkHeaderValue("--org-id", "ZITADEL_ORG_ID", o); err != nil {
+		if err := checkHeaderValue(a.source(a.conn.orgID, "--org-id", "ZITADEL_ORG_ID"), o); err != nil {
 			return nil, err
 		}
 		opts = append(opts, session.WithOrgID(o))
 	}
 	if ca := a.orEnv(a.conn.caFile, "ZITADEL_CA_FILE"); ca != "" {
+		caName := a.source(a.conn.caFile, "--ca-file", "ZITADEL_CA_FILE")
 		pem, err := os.ReadFile(ca)
 		if err != nil {
-			return nil, invalidErrorf("--ca-file: %v", pathError(err))
+			return nil, invalidErrorf("%s: %v", caName, pathError(err))
 		}
 		pool, err := x509.SystemCertPool()
 		if err != nil || pool == nil {
 			pool = x509.NewCertPool()
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, invalidErrorf("--ca-file %s: no PEM certificate found", ca)
+			return nil, invalidErrorf("%s %s: no PEM certificate found", caName, ca)
 		}
 		opts = append(opts, session.WithCAPool(pool))
 	}
@@ -144,6 +151,11 @@ func (a *app) credentials() ([]session.Option, error) {
 		return nil, usageErrorf("use only one of %s", strings.Join(set, ", "))
 	}
 	issuer := a.orEnv(a.conn.issuer, "ZITADEL_ISSUER")
+	if issuer != "" {
+		if _, err := checkServerURL(a.source(a.conn.issuer, "--issuer", "ZITADEL_ISSUER"), issuer); err != nil {
+			return nil, err
+		}
+	}
 	withIssuer := func(opts []session.Option) []session.Option {
 		if issuer != "" {
 			opts = append(opts, session.WithIssuer(issuer))
@@ -151,7 +163,9 @@ func (a *app) credentials() ([]session.Option, error) {
 		return opts
 	}
 	tokenFile, keyFile, clientID := a.conn.tokenFile, a.conn.keyFile, a.conn.clientID
+	tokenFileName, keyFileName := "--token-file", "--key-file" // where the path came from, for errors
 	if len(set) == 0 {
+		tokenFileName, keyFileName = "ZITADEL_TOKEN_FILE", "ZITADEL_KEY_FILE"
 		switch {
 		case a.getenv("ZITADEL_TOKEN") != "":
 			tok := strings.TrimSpace(a.getenv("ZITADEL_TOKEN"))
@@ -171,16 +185,16 @@ func (a *app) credentials() ([]session.Option, error) {
 	}
 	switch {
 	case tokenFile != "":
-		tok, err := readSecretFile(tokenFile, "--token-file")
+		tok, err := readSecretFile(tokenFile, tokenFileName)
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, invalidErrorf("--token-file %s does not exist", tokenFile)
+			return nil, invalidErrorf("%s %s does not exist", tokenFileName, tokenFile)
 		}
 		if err != nil {
 			return nil, err
 		}
 		return []session.Option{session.WithPersonalAccessToken(tok)}, nil
 	case keyFile != "":
-		if err := checkSecretFile(keyFile, "--key-file"); err != nil {
+		if err := checkSecretFile(keyFile, keyFileName); err != nil {
 			return nil, err
 		}
 		return withIssuer([]session.Option{session.WithServiceAccountKeyFile(keyFile)}), nil
@@ -188,6 +202,12 @@ func (a *app) credentials() ([]session.Option, error) {
 		secret := a.getenv("ZITADEL_CLIENT_SECRET")
 		if secret == "" {
 			return nil, usageErrorf("--client-id needs the client secret in ZITADEL_CLIENT_SECRET")
+		}
+		if err := checkHeaderValue(a.source(a.conn.clientID, "--client-id", "ZITADEL_CLIENT_ID"), clientID); err != nil {
+			return nil, err
+		}
+		if !validToken(secret) {
+			return nil, invalidErrorf("ZITADEL_CLIENT_SECRET must be printable characters without spaces or control characters")
 		}
 		return withIssuer([]session.Option{session.WithClientCredentials(clientID, secret)}), nil
 	}

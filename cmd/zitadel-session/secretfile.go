@@ -107,12 +107,3 @@ func checkSecretFile(path, what string) error {
 	}
 	return checkPrivateFile(path, fi, what)
 }
-
-// checkHeaderValue checks a value sent as an HTTP header (instance host,
-// organization id): printable, without control characters or line breaks.
-func checkHeaderValue(flag, env, v string) error {
-	if len(v) > 1024 || strings.ContainsFunc(v, func(r rune) bool { return r < ' ' || r == 0x7f || r > 0x7e }) {
-		return invalidErrorf("%s (%s) must be printable ASCII without control characters", flag, env)
-	}
-	return nil
-}

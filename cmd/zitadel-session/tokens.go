@@ -55,22 +55,6 @@ func checkServerSessionID(id string) error {
 	return &exitError{code: exitOther, msg: fmt.Sprintf("the server returned an invalid session id %q (want 1 to %d letters, digits, - or _); nothing was saved", shown, maxSessionIDLen)}
 }
 
-// validToken reports whether t can be a session or access token: 1 to 4096
-// printable ASCII characters without spaces. Anything else (control
-// characters, line breaks) could not be sent in a header and is not
-// written to a token file.
-func validToken(t string) bool {
-	if t == "" || len(t) > 4096 {
-		return false
-	}
-	for i := 0; i < len(t); i++ {
-		if t[i] <= ' ' || t[i] >= 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
 // tokenDir is <user config dir>/zitadel-session.
 func tokenDir() (string, error) {
 	dir, err := os.UserConfigDir()
