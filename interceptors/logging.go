@@ -24,7 +24,9 @@ import (
 // carries "request" and "response" (the last message sent and received) as
 // protobuf JSON, redacted with [Redact]: every field named in [SecretFields]
 // (password, session_token, code, idp_intent_token, otp_sms, otp_email,
-// credential_assertion_data, ...) is replaced or cleared first.
+// credential_assertion_data, ...) is replaced or cleared first, and the
+// values of session metadata and of the user agent's headers are removed
+// (their keys and header names stay).
 //
 // Placed before [Retry] in [connect.NewClient] it logs the logical call;
 // placed after it, one record per attempt.

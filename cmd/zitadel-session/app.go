@@ -143,7 +143,10 @@ walks through a complete login without any setup.
 Secrets are never taken from the command line: the access token comes from
 ZITADEL_TOKEN or --token-file, passwords and codes are prompted for without
 echo or read with --password-stdin / --code-stdin, and session tokens are
-kept in token files (mode 0600) under the user config directory.
+kept in token files (mode 0600) under the user config directory. A file
+holding a secret that group or others can access, and a token directory
+others can write to, are refused (as OpenSSH refuses such a key file).
+Text from the server is shown with control characters escaped.
 
 ` + envHelp + `
 
@@ -161,7 +164,7 @@ kept in token files (mode 0600) under the user config directory.
 		return &exitError{code: exitUsage, msg: err.Error()}
 	})
 	a.conn.register(root)
-	root.PersistentFlags().StringVarP(&a.output, "output", "o", "table", "output format: table or json")
+	root.PersistentFlags().StringVarP(&a.output, "output", "o", "table", "output format: table (server text made terminal safe) or json (the response exactly as Zitadel sent it, secrets masked)")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		switch a.output {

@@ -527,7 +527,13 @@ func (a *app) listCommand() *cobra.Command {
 		Aliases: []string{"ls"},
 		Short:   "List sessions (ListSessions)",
 		Long: `List sessions (ListSessions). Filters are combined with AND. Zitadel drops
-rows the caller may not read, so "N matching" can exceed the rows shown.`,
+rows the caller may not read, so "N matching" can exceed the rows shown.
+
+The list is fetched page by page (100 sessions per call, each call bounded by
+--timeout), so a large result does not hit a message size limit. Without
+--sort created the sessions come oldest first. With -o json the output is
+one ListSessionsResponse holding the sessions shown, from all pages, as
+Zitadel returned them.`,
 		Example: `  zitadel-session list --user-id 100000000000000001
   zitadel-session list --mine --not-expired -o json`,
 		Args: argsUsage(cobra.NoArgs),
@@ -629,7 +635,7 @@ rows the caller may not read, so "N matching" can exceed the rows shown.`,
 	f.BoolVar(&expired, "expired", false, "only expired sessions")
 	f.BoolVar(&notExpired, "not-expired", false, "only sessions that have not expired (including never-expiring ones)")
 	f.Uint32Var(&limit, "limit", 0, "show at most this many sessions (0: all; the list is fetched page by page)")
-	f.Uint32Var(&offset, "offset", 0, "skip the first this many sessions the caller can see")
+	f.Uint32Var(&offset, "offset", 0, "skip this many of the sessions the caller can see")
 	f.StringVar(&sortBy, "sort", "", "sort by: created (newest first unless --asc) or none (the default order: oldest first)")
 	f.BoolVar(&asc, "asc", false, "sort ascending")
 	_ = cmd.RegisterFlagCompletionFunc("sort", cobra.FixedCompletions([]string{"created", "none"}, cobra.ShellCompDirectiveNoFileComp))
@@ -642,11 +648,11 @@ func completeSessionIDs(_ *cobra.Command, args []string, _ string) ([]string, co
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	p, err := defaultTokenPath("x")
+	dir, err := tokenDir()
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	entries, err := os.ReadDir(strings.TrimSuffix(p, "x.token"))
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}

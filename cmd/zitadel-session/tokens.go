@@ -206,12 +206,6 @@ func writeToken(path, token string) error {
 	return nil
 }
 
-// readToken reads a session token file (see readSecretFile). A missing
-// file is reported as fs.ErrNotExist.
-func readToken(path, what string) (string, error) {
-	return readSecretFile(path, what)
-}
-
 // requestToken finds the session token that get and delete send:
 // ZITADEL_SESSION_TOKEN, else --session-token-file (which must exist), else
 // the default token file if it exists. It returns no option when there is
@@ -231,7 +225,7 @@ func (a *app) requestToken(skip bool, flagPath, sessionID string) (opts []sessio
 		return found(t, "ZITADEL_SESSION_TOKEN")
 	}
 	if flagPath != "" {
-		t, err := readToken(flagPath, "--session-token-file")
+		t, err := readSecretFile(flagPath, "--session-token-file")
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, "", invalidErrorf("--session-token-file %s does not exist", flagPath)
 		}
@@ -248,7 +242,7 @@ func (a *app) requestToken(skip bool, flagPath, sessionID string) (opts []sessio
 		return nil, "", err
 	}
 	p := filepath.Join(dir, sessionID+".token")
-	t, err := readToken(p, "the token file")
+	t, err := readSecretFile(p, "the token file")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, "", nil
 	}
