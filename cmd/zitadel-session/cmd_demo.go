@@ -147,7 +147,7 @@ func (d *demo) message(arrow, label string, m proto.Message) {
 	}
 	fmt.Fprintf(d.w, "  %s %s\n", arrow, label)
 	for line := range strings.Lines(string(b)) {
-		fmt.Fprintf(d.w, "      %s\n", terminalSafe(strings.TrimSuffix(line, "\n")))
+		fmt.Fprintf(d.w, "      %s", line)
 	}
 }
 

@@ -250,6 +250,7 @@ func TestHostileStringsAreNeutralised(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("get -o json: exit %d", code)
 	}
+	assertTerminalSafe(t, stdout)
 	var got sessionv2.GetSessionResponse
 	if err := protojson.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatalf("get -o json is not JSON: %v\n%s", err, stdout)

@@ -47,17 +47,26 @@ func redacted(m proto.Message, r redaction) proto.Message {
 }
 
 // marshalJSON renders m as protojson (lowerCamelCase field names as Zitadel
-// emits them) with a stable two-space indentation.
+// emits them) with a stable two-space indentation. The output is exact
+// JSON and terminal safe at once: protojson escapes C0 controls in strings
+// itself, and the characters it leaves raw that could still control a
+// terminal or reorder text (DEL, C1 controls, bidi and other format
+// characters, line separators) are written as \uXXXX escapes by
+// terminalSafe, which any JSON decoder reads back as the same characters.
 func marshalJSON(m proto.Message) ([]byte, error) {
 	b, err := protojson.Marshal(m)
 	if err != nil {
 		return nil, err
 	}
-	var out bytes.Buffer
-	if err := json.Indent(&out, b, "", "  "); err != nil {
+	var indented bytes.Buffer
+	if err := json.Indent(&indented, b, "", "  "); err != nil {
 		return nil, err
 	}
-	out.WriteByte('\n')
+	var out bytes.Buffer
+	for line := range strings.Lines(indented.String()) {
+		out.WriteString(terminalSafe(strings.TrimSuffix(line, "\n")))
+		out.WriteByte('\n')
+	}
 	return out.Bytes(), nil
 }
 
