@@ -80,6 +80,7 @@ command).`,
 					return err
 				}
 				d.c = c
+				d.local = true
 			} else {
 				if loginName == "" {
 					return usageErrorf("demo with --url needs --login-name (the user to log in)")
@@ -114,11 +115,12 @@ command).`,
 }
 
 type demo struct {
-	a    *app
-	w    io.Writer
-	c    *session.Client
-	h    *session.Handle // the demo's session, nil once deleted
-	step int
+	a     *app
+	w     io.Writer
+	c     *session.Client
+	h     *session.Handle // the demo's session, nil once deleted
+	step  int
+	local bool // the demo runs against its own built-in test server
 }
 
 const demoSteps = 5
@@ -229,7 +231,9 @@ func (d *demo) run(ctx context.Context, loginName, password string, totpCode fun
 	d.ok("session %s terminated", h.ID())
 
 	fmt.Fprintf(d.w, "\nDone: the whole login ran through the Session API. Next steps:\n")
-	fmt.Fprintf(d.w, "  zitadel-session serve                  run this test server on 127.0.0.1:8080\n")
+	if d.local {
+		fmt.Fprintf(d.w, "  zitadel-session serve                  run this test server on 127.0.0.1:8080\n")
+	}
 	fmt.Fprintf(d.w, "  zitadel-session login                  log in interactively (needs ZITADEL_URL, ZITADEL_TOKEN)\n")
 	fmt.Fprintf(d.w, "  zitadel-session --help                 all commands, flags and exit codes\n")
 	return nil

@@ -45,7 +45,7 @@ func (f *connFlags) register(root *cobra.Command) {
 	pf.StringVar(&f.orgID, "org-id", "", "send x-zitadel-orgid (env ZITADEL_ORG_ID)")
 	pf.StringVar(&f.caFile, "ca-file", "", "PEM file with additional trusted CA certificates (env ZITADEL_CA_FILE)")
 	pf.BoolVar(&f.insecure, "insecure", false, "do not verify the server's TLS certificate (testing only)")
-	pf.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of each call to the server (positive)")
+	pf.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of each call to the server")
 	_ = root.RegisterFlagCompletionFunc("protocol", cobra.FixedCompletions([]string{"connect", "grpc", "grpcweb"}, cobra.ShellCompDirectiveNoFileComp))
 }
 

@@ -112,8 +112,8 @@ func startHostile(t *testing.T, h *hostileSessions) (env map[string]string, conf
 	return map[string]string{"ZITADEL_URL": srv.URL, "ZITADEL_TOKEN": "pat"}, config
 }
 
-// runCLI runs the command in-process and returns its exit code and output.
-func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) (int, string, string) {
+// runInProcess runs the command in-process and returns its exit code and output.
+func runInProcess(t *testing.T, env map[string]string, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	a := &app{stdin: strings.NewReader(stdin), stdout: &stdout, stderr: &stderr, getenv: envMap(env)}
@@ -121,8 +121,8 @@ func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) (
 	return code, stdout.String(), stderr.String()
 }
 
-// files lists every file below dir (relative paths).
-func files(t *testing.T, dir string) []string {
+// filesBelow lists every file below dir (relative paths).
+func filesBelow(t *testing.T, dir string) []string {
 	t.Helper()
 	var out []string
 	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -144,16 +144,16 @@ func TestHostileSessionIDIsNotAPath(t *testing.T) {
 			env, config := startHostile(t, h)
 			root := filepath.Dir(config)
 
-			code, stdout, stderr := runCLI(t, env, "", "create", "--user-id", "1")
+			code, stdout, stderr := runInProcess(t, env, "", "create", "--user-id", "1")
 			if code != exitOther || !strings.Contains(stderr, "the server returned an invalid session id") {
 				t.Fatalf("create: exit %d, stderr %q", code, stderr)
 			}
 			assertTerminalSafe(t, stdout+stderr)
-			if got := files(t, root); len(got) != 0 {
+			if got := filesBelow(t, root); len(got) != 0 {
 				t.Fatalf("create wrote %v", got)
 			}
 
-			code, stdout, stderr = runCLI(t, env, "", "login", "--login-name", "alice")
+			code, stdout, stderr = runInProcess(t, env, "", "login", "--login-name", "alice")
 			if code != exitOther || !strings.Contains(stderr, "the server returned an invalid session id") {
 				t.Fatalf("login: exit %d, stderr %q", code, stderr)
 			}
@@ -161,7 +161,7 @@ func TestHostileSessionIDIsNotAPath(t *testing.T) {
 			if strings.Contains(stdout, "session "+id) && id != "" {
 				t.Fatalf("login printed the invalid id: %q", stdout)
 			}
-			if got := files(t, root); len(got) != 0 {
+			if got := filesBelow(t, root); len(got) != 0 {
 				t.Fatalf("login wrote %v", got)
 			}
 		})
@@ -221,7 +221,7 @@ func TestHostileStringsAreNeutralised(t *testing.T) {
 	h := &hostileSessions{getRes: &sessionv2.GetSessionResponse{Session: s}, sessions: []*sessionv2.Session{s}}
 	env, _ := startHostile(t, h)
 
-	code, stdout, stderr := runCLI(t, env, "", "get", "300000000000000001", "--no-token")
+	code, stdout, stderr := runInProcess(t, env, "", "get", "300000000000000001", "--no-token")
 	if code != 0 {
 		t.Fatalf("get: exit %d, %s", code, stderr)
 	}
@@ -236,7 +236,7 @@ func TestHostileStringsAreNeutralised(t *testing.T) {
 		t.Errorf("metadata key or value not neutralised:\n%s", stdout)
 	}
 
-	code, stdout, stderr = runCLI(t, env, "", "list")
+	code, stdout, stderr = runInProcess(t, env, "", "list")
 	if code != 0 {
 		t.Fatalf("list: exit %d, %s", code, stderr)
 	}
@@ -246,7 +246,7 @@ func TestHostileStringsAreNeutralised(t *testing.T) {
 	}
 
 	// JSON is exact: it decodes to what the server sent.
-	code, stdout, _ = runCLI(t, env, "", "-o", "json", "get", "300000000000000001", "--no-token")
+	code, stdout, _ = runInProcess(t, env, "", "-o", "json", "get", "300000000000000001", "--no-token")
 	if code != 0 {
 		t.Fatalf("get -o json: exit %d", code)
 	}
@@ -261,7 +261,7 @@ func TestHostileStringsAreNeutralised(t *testing.T) {
 
 	// Server error messages are neutralised too.
 	h.err = connect.NewError(connect.CodeNotFound, "Session not found"+escClear+forgedLine+" (QUERY-SFeaa)")
-	code, stdout, stderr = runCLI(t, env, "", "get", "300000000000000001", "--no-token")
+	code, stdout, stderr = runInProcess(t, env, "", "get", "300000000000000001", "--no-token")
 	if code != exitNotFound {
 		t.Fatalf("error: exit %d, stderr %q", code, stderr)
 	}
@@ -289,7 +289,7 @@ func TestTokenNotSaved(t *testing.T) {
 		if args[0] == "login" {
 			stdin = "pw\n"
 		}
-		code, stdout, stderr := runCLI(t, env, stdin, args...)
+		code, stdout, stderr := runInProcess(t, env, stdin, args...)
 		if code == 0 {
 			t.Fatalf("%v: exit 0 although the token was not saved", args)
 		}
@@ -302,7 +302,7 @@ func TestTokenNotSaved(t *testing.T) {
 		}
 		assertTerminalSafe(t, stdout+stderr)
 	}
-	if got := files(t, filepath.Dir(config)); len(got) != 0 {
+	if got := filesBelow(t, filepath.Dir(config)); len(got) != 0 {
 		t.Fatalf("files written: %v", got)
 	}
 
@@ -319,7 +319,7 @@ func TestTokenNotSaved(t *testing.T) {
 	if err := os.Symlink(victim, filepath.Join(dir, "4712.token")); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr := runCLI(t, env, "", "create", "--user-id", "1")
+	code, stdout, stderr := runInProcess(t, env, "", "create", "--user-id", "1")
 	if code != exitInvalid || !strings.Contains(stderr, "is a symbolic link") || !strings.Contains(stdout, "4712") {
 		t.Fatalf("create over a symlink: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
@@ -338,7 +338,7 @@ func TestTokenFilePermissions(t *testing.T) {
 	env, config := startHostile(t, h)
 	dir := filepath.Join(config, "zitadel-session")
 
-	code, _, stderr := runCLI(t, env, "", "create", "--user-id", "1")
+	code, _, stderr := runInProcess(t, env, "", "create", "--user-id", "1")
 	if code != 0 {
 		t.Fatalf("create: exit %d, %s", code, stderr)
 	}
@@ -353,14 +353,14 @@ func TestTokenFilePermissions(t *testing.T) {
 	if err := os.Chmod(tok, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr = runCLI(t, env, "", "get", "4713")
+	code, _, stderr = runInProcess(t, env, "", "get", "4713")
 	if code != exitInvalid || !strings.Contains(stderr, "4713.token is accessible by others (mode 0644)") {
 		t.Fatalf("get with an open token file: exit %d, %q", code, stderr)
 	}
 	if err := os.Chmod(tok, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, stderr = runCLI(t, env, "", "get", "4713"); code != 0 {
+	if code, _, stderr = runInProcess(t, env, "", "get", "4713"); code != 0 {
 		t.Fatalf("get: exit %d, %q", code, stderr)
 	}
 
@@ -369,7 +369,7 @@ func TestTokenFilePermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{{"get", "4713"}, {"create", "--user-id", "1"}, {"delete", "4713"}} {
-		code, _, stderr = runCLI(t, env, "", args...)
+		code, _, stderr = runInProcess(t, env, "", args...)
 		if code != exitInvalid || !strings.Contains(stderr, "is writable by others (mode 0777)") {
 			t.Fatalf("%v with an open token directory: exit %d, %q", args, code, stderr)
 		}
@@ -395,7 +395,7 @@ func TestListPagesLargeResults(t *testing.T) {
 	}
 	env, _ := startHostile(t, h)
 
-	code, stdout, stderr := runCLI(t, env, "", "list")
+	code, stdout, stderr := runInProcess(t, env, "", "list")
 	if code != 0 {
 		t.Fatalf("list: exit %d, %s", code, stderr)
 	}
@@ -408,7 +408,7 @@ func TestListPagesLargeResults(t *testing.T) {
 		}
 	}
 
-	code, stdout, stderr = runCLI(t, env, "", "-o", "json", "list", "--offset", "10", "--limit", "120")
+	code, stdout, stderr = runInProcess(t, env, "", "-o", "json", "list", "--offset", "10", "--limit", "120")
 	if code != 0 {
 		t.Fatalf("list -o json: exit %d, %s", code, stderr)
 	}
@@ -425,7 +425,7 @@ func TestListPagesLargeResults(t *testing.T) {
 		t.Fatal("list -o json changed a session")
 	}
 
-	code, stdout, _ = runCLI(t, env, "", "list", "--limit", "3")
+	code, stdout, _ = runInProcess(t, env, "", "list", "--limit", "3")
 	if code != 0 || !strings.Contains(stdout, "3 shown, 250 matching") || !strings.Contains(stdout, h.sessions[2].GetId()) {
 		t.Fatalf("list --limit 3: exit %d\n%s", code, stdout)
 	}
@@ -436,7 +436,7 @@ func TestListPagesLargeResults(t *testing.T) {
 func TestTimeoutPerCall(t *testing.T) {
 	h := &hostileSessions{hang: true}
 	env, _ := startHostile(t, h)
-	code, _, stderr := runCLI(t, env, "", "--timeout", "300ms", "get", "1", "--no-token")
+	code, _, stderr := runInProcess(t, env, "", "--timeout", "300ms", "get", "1", "--no-token")
 	if code != exitConn {
 		t.Fatalf("exit %d, want %d: %s", code, exitConn, stderr)
 	}
