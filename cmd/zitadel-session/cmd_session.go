@@ -256,13 +256,16 @@ may be added at once. The session token is written to a token file (mode
   zitadel-session create --login-name alice --challenge-webauthn login.example.com`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts, err := m.build(a, cmd)
-			if err != nil {
-				return err
-			}
 			headers, err := parseHeaders(ua.headers)
 			if err != nil {
 				return &exitError{code: exitInvalid, msg: err.Error()}
+			}
+			if err := checkTokenDestination(m.tokenFile); err != nil {
+				return err
+			}
+			opts, err := m.build(a, cmd) // may prompt, so after the local checks
+			if err != nil {
+				return err
 			}
 			copts := make([]session.CreateOption, 0, len(opts)+1)
 			for _, o := range opts {
@@ -270,9 +273,6 @@ may be added at once. The session token is written to a token file (mode
 			}
 			if agent := (session.UserAgent{FingerprintID: ua.fingerprint, IP: ua.ip, Description: ua.description, Header: headers}); !agent.IsZero() {
 				copts = append(copts, session.WithUserAgent(agent))
-			}
-			if err := checkTokenDestination(m.tokenFile); err != nil {
-				return err
 			}
 			c, _, err := a.client()
 			if err != nil {
@@ -332,11 +332,11 @@ it replaces the one in the token file.`,
 			if m.empty(cmd) {
 				return usageErrorf("nothing to set: give a check, a challenge, --metadata or --lifetime")
 			}
-			opts, err := m.build(a, cmd)
-			if err != nil {
+			if err := checkTokenDestination(m.tokenFile); err != nil {
 				return err
 			}
-			if err := checkTokenDestination(m.tokenFile); err != nil {
+			opts, err := m.build(a, cmd) // may prompt, so after the local checks
+			if err != nil {
 				return err
 			}
 			c, _, err := a.client()
