@@ -10,7 +10,8 @@ import "time"
 //   - ListSessions shows a new session only lists after its creation, and
 //     still shows a deleted one for lists after its deletion;
 //   - the user check of CreateSession/SetSession does not find a user added
-//     less than users ago (NOT_FOUND QUERY-Dfbg2), and sees a user's
+//     with AddUser less than users ago (NOT_FOUND QUERY-Dfbg2; users of a
+//     seed exist from the start), and sees a user's
 //     previous state for users after it was locked, unlocked, deactivated or
 //     reactivated.
 //

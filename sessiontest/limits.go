@@ -110,7 +110,7 @@ func (s *Server) checkMetadataLimits(md map[string][]byte) error {
 	l := s.cfg.limits
 	if len(md) > l.MaxMetadataEntries {
 		return plainErr(connect.CodeInvalidArgument, fmt.Sprintf(
-			"metadata: %d entries exceed the test server's limit of %d per session (sessiontest Limits.MaxMetadataEntries)", len(md), l.MaxMetadataEntries))
+			"metadata: %d entries exceed the test server's limit of %d per session, see sessiontest Limits.MaxMetadataEntries", len(md), l.MaxMetadataEntries))
 	}
 	n := 0
 	for k, v := range md {
@@ -118,7 +118,7 @@ func (s *Server) checkMetadataLimits(md map[string][]byte) error {
 	}
 	if n > l.MaxMetadataBytes {
 		return plainErr(connect.CodeInvalidArgument, fmt.Sprintf(
-			"metadata: %d bytes exceed the test server's limit of %d per session (sessiontest Limits.MaxMetadataBytes)", n, l.MaxMetadataBytes))
+			"metadata: %d bytes exceed the test server's limit of %d per session, see sessiontest Limits.MaxMetadataBytes", n, l.MaxMetadataBytes))
 	}
 	return nil
 }

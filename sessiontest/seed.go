@@ -363,6 +363,10 @@ func (s *Server) ApplySeed(seed *Seed) error {
 			Email: su.Email, Phone: su.Phone, State: st, Machine: su.Machine, RecoveryCodes: su.RecoveryCodes}); err != nil {
 			return wrap("users", i, err)
 		}
+		s.mu.Lock()
+		u := s.usersByID[su.ID]
+		u.added, u.stateAt = 0, 0 // seeded users are old: no projection lag
+		s.mu.Unlock()
 		for j, c := range su.WebAuthn {
 			cred, _ := c.credential()
 			if err := s.AddWebAuthnCredential(su.ID, cred); err != nil {
