@@ -179,3 +179,12 @@ func TestHTTPTimeouts(t *testing.T) {
 		closedWithin(t, conn, 5*time.Second)
 	})
 }
+
+func TestNewHTTPServerCarriesTheLimits(t *testing.T) {
+	srv := sessiontest.NewUnstartedServer(sessiontest.WithLimits(timeouts))
+	hs := srv.NewHTTPServer(http.NewServeMux())
+	if hs.ReadHeaderTimeout != timeouts.ReadHeaderTimeout || hs.ReadTimeout != timeouts.ReadTimeout || hs.IdleTimeout != timeouts.IdleTimeout ||
+		hs.HTTP2 == nil || hs.HTTP2.MaxConcurrentStreams != 7 || !hs.Protocols.HTTP1() || !hs.Protocols.UnencryptedHTTP2() {
+		t.Errorf("NewHTTPServer = %+v", hs)
+	}
+}
