@@ -36,7 +36,10 @@ It only listens on loopback addresses unless --allow-remote is given, and
 stops cleanly on SIGINT (Ctrl-C) or SIGTERM.
 
 Seed format (without --seed, the built-in example seed is used; it is
-testdata/seed.json in the source tree):
+testdata/seed.json in the source tree; the README's "Seed file for serve"
+documents every field: organizations with lockout policies, user states,
+machine users, recovery codes, passkeys and U2F keys, IdP intents, OIDC
+auth requests and SAML requests):
 
   {"users":  [{"id": "...", "loginName": "...", "displayName": "...",
                "organizationId": "...", "password": "...",
