@@ -23,12 +23,12 @@ import (
 //	  "tokens": [{"token": "login-client", "permissions": ["session.read", "session.write", "session.delete"]}]
 //	}
 type Seed struct {
-	Organizations []SeedOrganization `json:"organizations,omitempty"`
+	Organizations []SeedOrganization `json:"organizations"`
 	Users         []SeedUser         `json:"users"`
 	Tokens        []SeedToken        `json:"tokens"`
-	Intents       []SeedIntent       `json:"intents,omitempty"`
-	AuthRequests  []SeedAuthRequest  `json:"authRequests,omitempty"`
-	SAMLRequests  []SeedSAMLRequest  `json:"samlRequests,omitempty"`
+	Intents       []SeedIntent       `json:"intents"`
+	AuthRequests  []SeedAuthRequest  `json:"authRequests"`
+	SAMLRequests  []SeedSAMLRequest  `json:"samlRequests"`
 }
 
 // SeedOrganization is an organization in a Seed (see Organization).
@@ -59,12 +59,12 @@ type SeedUser struct {
 	// Machine marks a machine user.
 	Machine bool `json:"machine,omitempty"`
 	// RecoveryCodes are the user's recovery codes, each usable once.
-	RecoveryCodes []string `json:"recoveryCodes,omitempty"`
+	RecoveryCodes []string `json:"recoveryCodes"`
 	// WebAuthn lists the user's passkeys and U2F keys.
-	WebAuthn []SeedWebAuthnCredential `json:"webauthn,omitempty"`
+	WebAuthn []SeedWebAuthnCredential `json:"webauthn"`
 	// IDPLinks link the user to users of identity providers, for intents
 	// without a user ID.
-	IDPLinks []SeedIDPLink `json:"idpLinks,omitempty"`
+	IDPLinks []SeedIDPLink `json:"idpLinks"`
 }
 
 // SeedWebAuthnCredential is a passkey or U2F key (see WebAuthnCredential).
@@ -118,7 +118,7 @@ type SeedAuthRequest struct {
 	ID          string   `json:"id"`
 	ClientID    string   `json:"clientId"`
 	RedirectURI string   `json:"redirectUri"`
-	Scopes      []string `json:"scopes,omitempty"`
+	Scopes      []string `json:"scopes"`
 	// LoginClient is the user ID of the login client that may read and
 	// finish the request without the session.link permission; optional.
 	LoginClient string `json:"loginClient,omitempty"`
