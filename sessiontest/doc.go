@@ -117,7 +117,6 @@
 //     5-digit TOTP code, a WebAuthn challenge without domain) are
 //     INVALID_ARGUMENT without error detail and without "(id)" suffix, as is
 //     "auth header missing" (UNAUTHENTICATED).
-//
 //   - Messages are what Zitadel sends: the English text of the translation
 //     key where Zitadel's catalogue has one ("Password is invalid"), the key
 //     itself where it has none ("Errors.User.NotActive",
