@@ -40,14 +40,14 @@ type Limits struct {
 }
 
 // DefaultLimits returns the limits a Server has unless WithLimits replaces
-// them: 10 s to read headers, 30 s to read a request, 2 min idle, 100
+// them: 10 s to read headers, 2 min to read a request, 2 min idle, 100
 // concurrent streams per HTTP/2 connection, 4 MiB per request, 64 metadata
 // entries and 64 KiB of metadata per session, 1,000 sessions per
 // ListSessions page.
 func DefaultLimits() Limits {
 	return Limits{
 		ReadHeaderTimeout:    10 * time.Second,
-		ReadTimeout:          30 * time.Second,
+		ReadTimeout:          2 * time.Minute,
 		IdleTimeout:          2 * time.Minute,
 		MaxConcurrentStreams: 100,
 		MaxRequestBytes:      4 << 20,
