@@ -7,8 +7,8 @@
 //
 // Besides the five SessionService RPCs the server implements
 // OIDCService.GetAuthRequest/CreateCallback and SAMLService.GetSAMLRequest/
-// CreateResponse for requests seeded with Server.AddAuthRequest and
-// Server.AddSAMLRequest, so a login flow can be finished. Other OIDC/SAML
+// CreateResponse for requests added with Server.AddAuthRequest,
+// Server.AddSAMLRequest or a seed, so a login flow can be finished. Other OIDC/SAML
 // RPCs return Unimplemented.
 //
 // # Usage
@@ -34,13 +34,23 @@
 //
 // # Callers and permissions
 //
-// Bearer tokens are registered with AddAccessToken (instance-wide
-// permissions), AddOrgAccessToken (permissions on one organization) and
-// AddAgentAccessToken (a token bound to a user-agent fingerprint). A session
-// token is also accepted as a bearer token with Zitadel's rules. Permissions
-// are session.read, session.write and session.delete; Zitadel's roles map to
-// them as: IAM_LOGIN_CLIENT/IAM_OWNER = read+write+delete; ORG_OWNER = read+
-// delete on its organization; a user without memberships = none.
+// Bearer tokens are registered with AddAccessToken: its permissions apply
+// instance-wide, or to one organization with ForOrganization, and
+// ForUserAgent binds the token to a user-agent fingerprint (like an OIDC
+// access token issued to a browser). A session token is also accepted as a
+// bearer token with Zitadel's rules (below). Permissions are session.read,
+// session.write and session.delete; Zitadel's roles map to them as:
+// IAM_LOGIN_CLIENT/IAM_OWNER = read+write+delete; ORG_OWNER = read+delete on
+// its organization; a user without memberships = none. The OIDC and SAML
+// RPCs need Zitadel's session.link, which the default roles give exactly to
+// the holders of session.write, so session.write stands for it; a request's
+// own login client (seed field loginClient) needs none.
+//
+// IdP intents are added with AddIntent, organizations with their own
+// lockout policy with AddOrganization, passkeys and U2F keys with
+// RegisterPasskey/RegisterU2F (a virtual Authenticator) or
+// AddWebAuthnCredential (a public key), and all of it from a JSON seed with
+// LoadSeed and ApplySeed (the format `zitadel-session serve --seed` reads).
 //
 // # Where Zitadel is surprising (and this fake does the same)
 //
@@ -59,6 +69,8 @@
 //     invalidates the previous one.
 //   - SetSession ignores its session_token field and has no exemption for the
 //     creator or the session user: it always needs session.write.
+//   - Lockout policies are per organization (AddOrganization; the
+//     instance's applies to organizations without one).
 //   - A caller with no memberships at all gets NOT_FOUND AUTHZ-cdgFk
 //     ("membership not found") instead of PERMISSION_DENIED; a caller with
 //     memberships lacking the permission gets PERMISSION_DENIED AUTH-AWfge.
@@ -96,7 +108,8 @@
 //   - ListSessions never fails for lack of permission: rows the caller may not
 //     see are silently dropped after counting, so total_result counts rows
 //     the caller cannot see; total_result is 0 when the requested page is
-//     empty. limit 0 means no limit.
+//     empty. limit 0 means no limit in Zitadel (this server caps a page, see
+//     below). details.processed_sequence is never set.
 //   - An IdP intent is single-use even on the same session; its second use
 //     fails with COMMAND-Df4bw (not succeeded).
 //   - The TOTP check has no replay protection within its ±30 s window.
@@ -104,25 +117,68 @@
 //     5-digit TOTP code, a WebAuthn challenge without domain) are
 //     INVALID_ARGUMENT without error detail and without "(id)" suffix, as is
 //     "auth header missing" (UNAUTHENTICATED).
+//   - Messages are what Zitadel sends: the English text of the translation
+//     key where Zitadel's catalogue has one ("Password is invalid"), the key
+//     itself where it has none ("Errors.User.NotActive",
+//     "Errors.PermissionDenied" on a wrong session token), and the raw text
+//     of the authorization layer ("invalid auth header", "mfa required").
+//   - The Authorization header must be exactly "Bearer <token>"
+//     (case-sensitive); anything else is UNAUTHENTICATED AUTH-toLo1.
+//   - A session token as bearer token needs an authentication method
+//     (password, passkey, U2F, IdP intent, TOTP or OTP; the user check and
+//     recovery codes do not count) — else "authentication required" — and,
+//     unless it has two methods or a passkey, a user without a second
+//     factor the login policy allows (TOTP or U2F by default; OTP via SMS or
+//     e-mail and passkeys do not count) — else "mfa required". A TOTP-only
+//     session of a TOTP user is refused; a password-only session of a user
+//     whose only second factors are OTP via SMS/e-mail is accepted.
+//   - Finishing a login (CreateCallback, CreateResponse) does not judge how
+//     strongly the session is authenticated (a user-only session gets a
+//     callback), but rejects expired (COMMAND-Hkl3d) and deleted
+//     (COMMAND-Hewfq) sessions, stale or unknown tokens (COMMAND-sGr42) and
+//     requests already handled (COMMAND-Sx208nt, SAML COMMAND-ttPKNdAIFT).
+//   - The login name of the user check is matched case-insensitively but
+//     not trimmed. A password check on a machine user is FAILED_PRECONDITION
+//     COMMAND-3n77z "User could not be found".
+//   - A user agent with explicitly empty strings is stored and read back
+//     with them; only one without any field (or with nothing but an
+//     unparsable ip) is stored as none.
 //
 // # Differences from Zitadel
 //
-// Deliberate simplifications: there is one instance and no Host-based
-// instance routing; translated messages are English only; no tarpit delay
-// after failed attempts; OTP "sent" messages go to Server.Outbox instead of
-// SMS/email; the session token is an opaque random string (not a JWE);
-// OIDC/SAML callbacks return fake codes/responses and need no special
-// permission (their error ids IDAuthRequest*/IDSAMLRequest* are this fake's
-// own); a user's Phone/Email field doubles as "OTP SMS/email factor added";
-// there is no login/lockout policy per organization (WithLockoutPolicy is
-// instance-wide); Set on a session whose user was locked or removed keeps
-// working on the "command side" while Get/List no longer show it, as in
-// Zitadel, but a later successful Set does not bring it back; terminated
-// sessions are kept only for the retention (Delete of a purged session
-// answers like for an unknown one); a session token used as a bearer counts
-// any check other than the user check as an authentication factor and TOTP,
-// OTP, WebAuthn or a recovery code as a second factor; the user's TOTP,
-// OTP SMS/email, passkey and U2F count as "second factor set up".
+// What the recorded corpus shows Zitadel doing differently, and the
+// simplifications, with the reason:
+//
+//   - Token format: the session token is "<base64url>.<base64url>" (47
+//     characters) instead of Zitadel's 78-character string; both are opaque
+//     by contract. GetSessionRequest.session_token may be up to 500
+//     characters, as on Zitadel's main branch (v4.13.1 allows 200).
+//   - SetSession on an unknown id stores nothing, so a second such Set
+//     starts its sequence again (Zitadel writes the events).
+//   - ListSessions without a sorting column returns creation order (Zitadel
+//     has no ORDER BY), and the read side is immediately consistent unless
+//     WithProjectionLag is used (Zitadel's lists lag writes by ~15–45 ms).
+//   - Limits (WithLimits, DefaultLimits) that Zitadel does not have in the
+//     API: at most 1,000 sessions per ListSessions response (Zitadel returns
+//     every match for limit 0; total_result still counts all, so clients can
+//     page), 64 metadata entries and 64 KiB of metadata per request, 4 MiB
+//     per request message. A development server must not be exhausted by one
+//     call.
+//   - One instance and no Host-based instance routing (Zitadel answers
+//     QUERY-1kIjX for an unknown host); English messages only; no tarpit
+//     delay after failed attempts; no login policy settings (force MFA,
+//     allowed second factors are Zitadel's defaults); OTP "sent" messages go
+//     to Server.Outbox instead of SMS/e-mail; a user's Phone/Email doubles
+//     as "OTP SMS/e-mail factor added".
+//   - OIDC/SAML: GetAuthRequest/CreateCallback and GetSAMLRequest/
+//     CreateResponse only, for requests added with AddAuthRequest,
+//     AddSAMLRequest or the seed; callbacks carry a random code, SAML
+//     responses a placeholder, and there is no token endpoint.
+//   - Terminated sessions are kept only for the retention (a Delete of a
+//     purged session answers like one of an unknown session); Set on a
+//     session whose user was locked or removed keeps working on the
+//     "command side" while Get/List no longer show it, as in Zitadel, but a
+//     later successful Set does not bring it back.
 //
 // Server.Client speaks cleartext HTTP/2 only (prior knowledge) to an http
 // server: with both HTTP1 and UnencryptedHTTP2 enabled, net/http would use
@@ -147,9 +203,11 @@
 //
 // # Resource use
 //
-// Sessions are stored in 64 shards with per-session locks; each session is a
-// compact struct (no per-session maps unless it has metadata or a user agent
-// header). Terminated sessions and sessions expired more than the retention
-// (WithRetention, default 1h) ago are purged incrementally on writes, or
-// explicitly with Server.Purge.
+// One mutex guards the whole state; a request holds it while it is
+// evaluated (decoding, validation and bcrypt happen outside). Each session
+// is a compact struct (no per-session maps unless it has metadata or a user
+// agent header). Terminated sessions and sessions expired more than the
+// retention (WithRetention, default 1h) ago are purged incrementally on
+// writes, or explicitly with Server.Purge. The HTTP server has read, header
+// and idle timeouts and a cap on concurrent HTTP/2 streams (Limits).
 package sessiontest

@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -47,6 +46,10 @@ type config struct {
 	intentLifetime  time.Duration
 	outboxCapacity  int
 	defaultOrgID    string
+	listLag         time.Duration // WithProjectionLag
+	userLag         time.Duration
+	limits          Limits // WithLimits
+	maxListPage     int
 }
 
 // Option configures a Server.
@@ -152,6 +155,7 @@ func NewUnstartedServer(opts ...Option) *Server {
 		intentLifetime:  time.Hour,
 		outboxCapacity:  10000,
 		defaultOrgID:    DefaultOrganizationID,
+		limits:          DefaultLimits(),
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -164,6 +168,7 @@ func NewUnstartedServer(opts ...Option) *Server {
 	if cfg.instanceID == "" {
 		cfg.instanceID = randomNumericID()
 	}
+	cfg.maxListPage = cfg.limits.MaxListPage
 	s := &Server{cfg: cfg, clock: cfg.clock}
 	s.store.init(s)
 	s.connect = connect.NewServer(recoverInterceptor, s.authInterceptor)
@@ -184,9 +189,8 @@ func (s *Server) Start() {
 		}
 		mux := http.NewServeMux()
 		s.Mount(mux)
-		protocols := new(http.Protocols)
-		protocols.SetHTTP1(true)
-		srv := &http.Server{Handler: mux, Protocols: protocols, ReadHeaderTimeout: 30 * time.Second}
+		srv := s.NewHTTPServer(mux)
+		protocols := srv.Protocols
 		scheme := "http"
 		if s.cfg.tls {
 			cert, pool, err := selfSignedCert()
@@ -195,12 +199,11 @@ func (s *Server) Start() {
 				panic(fmt.Sprintf("sessiontest: failed to create a TLS certificate: %v", err))
 			}
 			s.certPool = pool
+			protocols.SetUnencryptedHTTP2(false)
 			protocols.SetHTTP2(true)
 			srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}, MinVersion: tls.VersionTLS12}
 			ln = tls.NewListener(ln, srv.TLSConfig)
 			scheme = "https"
-		} else {
-			protocols.SetUnencryptedHTTP2(true)
 		}
 		s.listener = ln
 		s.httpServer = srv
@@ -264,7 +267,7 @@ func (s *Server) Close() {
 // Mount installs the server's RPC handlers (Connect, gRPC and gRPC-Web) on
 // mux, so they can be served by the caller's own http.Server.
 func (s *Server) Mount(mux *http.ServeMux) {
-	connecthttp.Mount(mux, s.connect)
+	connecthttp.Mount(mux, s.connect, connecthttp.WithCodecs(zitadelCodecs()...), connecthttp.WithReadMaxBytes(s.cfg.limits.MaxRequestBytes))
 }
 
 // ConnectServer returns the connect.Server with all services registered, for
@@ -330,5 +333,3 @@ func randomNumericID() string {
 	}
 	return strconv.FormatInt(n.Int64()+1e17, 10)
 }
-
-func trimLower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
