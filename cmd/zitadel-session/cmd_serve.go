@@ -53,7 +53,7 @@ auth requests and SAML requests):
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			host, _, err := net.SplitHostPort(listen)
 			if err != nil {
-				return usageErrorf("--listen must be host:port, e.g. 127.0.0.1:8080")
+				return invalidErrorf("--listen must be host:port, e.g. 127.0.0.1:8080")
 			}
 			if !isLoopbackHost(host) && !allowRemote {
 				where := host
@@ -76,7 +76,7 @@ auth requests and SAML requests):
 			}
 			lagOpt, err := parseProjectionLag(lag)
 			if err != nil {
-				return usageErrorf("--projection-lag: %v", err)
+				return invalidErrorf("--projection-lag: %v", err)
 			}
 			srv := sessiontest.NewUnstartedServer(lagOpt)
 			defer srv.Close()
