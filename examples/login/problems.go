@@ -1,0 +1,194 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/sessionkit/zitadel-session-go/session"
+)
+
+// What a person sees when something goes wrong. Errors come in two sorts:
+// those the person can fix on the same page (a wrong password or code: the
+// page is shown again with a message, see retryMessage) and those that end
+// this attempt (a locked account, an expired or lost login: a problem page,
+// see fail). Neither ever shows a secret, a token or Zitadel's raw message;
+// the details go to the log, which never holds secrets either
+// (session.Error and session.Handle redact them).
+
+// Zitadel error ids this service tells apart (Code and ID of
+// session.Error; the list of all ids is in the behaviour notes of
+// sessiontest).
+const (
+	idPasswordInvalid     = "COMMAND-3M0fs"
+	idPasswordNotSet      = "COMMAND-3nJ4t"
+	idTOTPInvalid         = "EVENT-8isk2"
+	idTOTPNotReady        = "COMMAND-3Mif9s"
+	idOTPInvalid          = "CODE-woT0xc"
+	idOTPExpired          = "CODE-QvUQ4P"
+	idOTPNoCode           = "COMMAND-S34gh"
+	idOTPEmailNotReady    = "COMMAND-JKLJ3"
+	idOTPCheckNotReady    = "COMMAND-d2r52"
+	idWebAuthNBeginLogin  = "WEBAU-4G8sw"
+	idWebAuthNNoChallenge = "COMMAND-Ioqu5"
+	idWebAuthNUnknownKey  = "COMMAND-Aej7i"
+	idAuthFactorRequired  = "AUTHZ-Kl3p0"
+	idSessionExpired      = "COMMAND-Hkl3d"
+	idBearerExpired       = "AUTHZ-EGDo3"
+	idSessionTerminated   = "COMMAND-Hewfq"
+	idAuthRequestHandled  = "COMMAND-Sx208nt"
+	idAuthRequestNotFound = "QUERY-Thee9"
+	idCallbackNotFound    = "COMMAND-jae5P"
+)
+
+// idOf returns Zitadel's error id carried by err, or "".
+func idOf(err error) string {
+	var e *session.Error
+	if errors.As(err, &e) {
+		return e.ID
+	}
+	return ""
+}
+
+// Errors of this service itself.
+var (
+	errNoAuthRequest = errors.New("no or malformed authRequest parameter")
+	errExpired       = errors.New("session expired")
+	errNotFinished   = errors.New("session does not satisfy the login's policy")
+	errBadCallback   = errors.New("callback URL from Zitadel is not an http(s) URL")
+)
+
+// retryMessage tells whether err is something the person can fix on the
+// same page, and what to tell them.
+func (ui *loginUI) retryMessage(err error) (msg string, retry bool) {
+	var e *session.Error
+	if !errors.As(err, &e) {
+		return "", false
+	}
+	switch e.ID {
+	case idPasswordInvalid:
+		if ui.maxPasswordAttempts <= 0 {
+			return "Wrong password. Try again.", true
+		}
+		left := ui.maxPasswordAttempts - e.FailedAttempts
+		if left <= 0 {
+			return "", false // this attempt locked the account: see fail
+		}
+		return fmt.Sprintf("Wrong password. %d %s left before your account is locked.", left, plural(left, "attempt", "attempts")), true
+	case idPasswordNotSet:
+		return "This account has no password. Sign in with a passkey instead.", true
+	case idTOTPInvalid:
+		return "That code is not right. Enter the current code from your authenticator app.", true
+	case idTOTPNotReady:
+		return "You have not set up an authenticator app. Choose another way.", true
+	case idOTPInvalid:
+		return "That code is not right. Check the e-mail and try again.", true
+	case idOTPExpired:
+		return "That code has expired. Send yourself a new one.", true
+	case idOTPNoCode:
+		return "Send yourself a code first.", true
+	case idOTPEmailNotReady, idOTPCheckNotReady:
+		return "Codes by e-mail are not set up for this account. Choose another way.", true
+	}
+	if e.Local || session.IsValidation(err) {
+		switch {
+		case strings.HasSuffix(e.Field, ".code"):
+			return "Enter the code you received.", true
+		case strings.HasSuffix(e.Field, "password.password"):
+			return "Enter your password.", true
+		}
+		return "Check what you entered and try again.", true
+	}
+	return "", false
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// problem is a page that ends this attempt: what happened, and what to do.
+type problem struct {
+	Status  int
+	Title   string
+	Message string
+	// Restart offers to start this login again: the application's auth
+	// request is still open.
+	Restart bool
+}
+
+var (
+	problemLost = problem{http.StatusBadRequest, "Your sign-in was interrupted",
+		"This browser no longer holds the sign-in that was in progress: cookies were cleared, it took too long, " +
+			"or it was finished or restarted in another tab. Go back to the application and sign in again.", false}
+	problemStale = problem{http.StatusBadRequest, "Your sign-in was interrupted",
+		"This sign-in was continued elsewhere or has ended. Start again.", true}
+	problemExpired = problem{http.StatusBadRequest, "Your sign-in took too long",
+		"For your security, a sign-in must be completed within a few minutes. Start again.", true}
+	problemLocked = problem{http.StatusForbidden, "Your account is locked",
+		"There were too many failed attempts, or an administrator locked or deactivated this account. " +
+			"Ask your administrator to unlock it.", false}
+	problemRequestGone = problem{http.StatusBadRequest, "This sign-in link is no longer valid",
+		"It was already used, or it has expired. Go back to the application and sign in again.", false}
+	problemNoRequest = problem{http.StatusBadRequest, "Nothing to sign in to",
+		"Open this page through your application's sign-in button.", false}
+	problemInternal = problem{http.StatusInternalServerError, "Something went wrong",
+		"The sign-in service could not complete your request. Try again in a moment.", true}
+)
+
+// problemFor classifies an error that ends the attempt.
+func (ui *loginUI) problemFor(err error) problem {
+	var e *session.Error
+	if !errors.As(err, &e) {
+		switch {
+		case errors.Is(err, errNoAuthRequest):
+			return problemNoRequest
+		case errors.Is(err, errExpired):
+			return problemExpired
+		}
+		return problemInternal
+	}
+	switch {
+	case session.IsLocked(err),
+		e.ID == idPasswordInvalid && ui.maxPasswordAttempts > 0 && e.FailedAttempts >= ui.maxPasswordAttempts:
+		return problemLocked
+	case e.ID == idSessionExpired || e.ID == idBearerExpired:
+		return problemExpired
+	case e.ID == idAuthRequestHandled || e.ID == idAuthRequestNotFound || e.ID == idCallbackNotFound ||
+		(e.Op == "CreateCallback" && session.IsNotFound(err)) || (e.Op == "" && session.IsNotFound(err)):
+		// CreateCallback or GetAuthRequest (through WrapError, no Op).
+		return problemRequestGone
+	case e.ID == idSessionTerminated, session.IsUnauthenticated(err), session.IsNotFound(err):
+		// The session token is stale or the session is gone.
+		return problemStale
+	}
+	return problemInternal
+}
+
+// fail shows the problem page for err. authRequest, when known, is offered
+// for a restart.
+func (ui *loginUI) fail(w http.ResponseWriter, r *http.Request, err error, authRequest string) {
+	p := ui.problemFor(err)
+	level := ui.log.Info
+	if p.Status >= 500 {
+		level = ui.log.Error
+	}
+	level("login stopped", "path", r.URL.Path, "problem", p.Title, "error", err)
+	if p == problemLocked || p == problemRequestGone || p == problemExpired || p == problemStale {
+		ui.cookies.clear(w)
+	}
+	ui.problem(w, r, p, authRequest)
+}
+
+// problem renders a problem page.
+func (ui *loginUI) problem(w http.ResponseWriter, _ *http.Request, p problem, authRequest string) {
+	v := view{Problem: &p}
+	if p.Restart && authRequest != "" {
+		v.Restart = ui.base + "/login?authRequest=" + url.QueryEscape(authRequest)
+	}
+	ui.render(w, p.Status, "problem", v)
+}
