@@ -54,4 +54,3 @@ const aliceTOTPSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 var demoUsers = []demoUser{
 	{"alice@example.com", "Correct-Horse-7", "password, authenticator app, e-mail codes"},
 }
-
