@@ -12,6 +12,7 @@ import (
 
 	oidcv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/oidc/v2"
 	"github.com/sessionkit/zitadel-session-go/session"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 // loginUI is the login service: the pages a browser walks through between
@@ -196,7 +197,7 @@ func (ui *loginUI) needsSecondFactor(ctx context.Context, h *session.Handle) (bo
 	if err == nil {
 		return false, nil
 	}
-	if idOf(err) == idAuthFactorRequired {
+	if idOf(err) == zitadelerr.AuthFactorRequired {
 		return true, nil
 	}
 	return false, err
@@ -292,7 +293,7 @@ func (ui *loginUI) startPasskey(w http.ResponseWriter, r *http.Request) {
 	}
 	ch, err := h.Set(r.Context(), session.ChallengeWebAuthN(ui.rpID, uv))
 	if err != nil {
-		if idOf(err) == idWebAuthNBeginLogin {
+		if session.IsFactorNotReady(err) {
 			msg := "No passkey is registered for this account on this site. Use your password."
 			if back == "mfa" {
 				msg = "No security key is registered for this account. Choose another way."
@@ -323,8 +324,7 @@ func (ui *loginUI) submitPasskey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := h.Set(r.Context(), session.CheckWebAuthN([]byte(r.PostFormValue("assertion")))); err != nil {
-		if id := idOf(err); session.IsInvalidCredentials(err) || session.IsValidation(err) ||
-			id == idWebAuthNNoChallenge || id == idWebAuthNUnknownKey {
+		if session.IsInvalidCredentials(err) || session.IsValidation(err) || idOf(err) == zitadelerr.WebAuthNNoChallenge {
 			back := "password"
 			if f.Policy == policyPasswordAndMFA {
 				back = "mfa"
@@ -346,23 +346,17 @@ func (ui *loginUI) submitPasskey(w http.ResponseWriter, r *http.Request) {
 	ui.finish(w, r, f, h)
 }
 
-// finish completes the auth request with the session (Get, then
-// FinishOIDC) and sends the browser back to the application with the code.
+// finish completes the auth request with the session (FinishOIDC, which
+// first checks the session against the login's policy: Zitadel itself would
+// finish a login for any session) and sends the browser back to the
+// application with the code.
 func (ui *loginUI) finish(w http.ResponseWriter, r *http.Request, f flow, h *session.Handle) {
-	policy := policies[f.Policy]
-	s, err := h.Get(r.Context())
-	if err != nil {
-		ui.fail(w, r, err, f.AuthRequest)
+	policy, ok := policies[f.Policy]
+	if !ok {
+		ui.fail(w, r, errNoPolicy, f.AuthRequest)
 		return
 	}
-	if policy == nil || !s.Satisfies(policy) {
-		// Zitadel's CreateCallback does not judge how strongly a session
-		// is authenticated: this service must.
-		ui.log.Warn("finish refused: session does not satisfy the policy", "session", h, "policy", f.Policy)
-		ui.fail(w, r, errNotFinished, f.AuthRequest)
-		return
-	}
-	callback, err := ui.zitadel.FinishOIDC(r.Context(), f.AuthRequest, h)
+	callback, err := ui.zitadel.FinishOIDC(r.Context(), f.AuthRequest, h, session.Require(policy))
 	if err != nil {
 		ui.fail(w, r, err, f.AuthRequest)
 		return

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sessionkit/zitadel-session-go/session"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 // What a person sees when something goes wrong. Errors come in two sorts:
@@ -18,32 +19,8 @@ import (
 // the details go to the log, which never holds secrets either
 // (session.Error and session.Handle redact them).
 
-// Zitadel error ids this service tells apart (Code and ID of
-// session.Error; the list of all ids is in the behaviour notes of
-// sessiontest).
-const (
-	idPasswordInvalid     = "COMMAND-3M0fs"
-	idPasswordNotSet      = "COMMAND-3nJ4t"
-	idTOTPInvalid         = "EVENT-8isk2"
-	idTOTPNotReady        = "COMMAND-3Mif9s"
-	idOTPInvalid          = "CODE-woT0xc"
-	idOTPExpired          = "CODE-QvUQ4P"
-	idOTPNoCode           = "COMMAND-S34gh"
-	idOTPEmailNotReady    = "COMMAND-JKLJ3"
-	idOTPCheckNotReady    = "COMMAND-d2r52"
-	idWebAuthNBeginLogin  = "WEBAU-4G8sw"
-	idWebAuthNNoChallenge = "COMMAND-Ioqu5"
-	idWebAuthNUnknownKey  = "COMMAND-Aej7i"
-	idAuthFactorRequired  = "AUTHZ-Kl3p0"
-	idSessionExpired      = "COMMAND-Hkl3d"
-	idBearerExpired       = "AUTHZ-EGDo3"
-	idSessionTerminated   = "COMMAND-Hewfq"
-	idAuthRequestHandled  = "COMMAND-Sx208nt"
-	idAuthRequestNotFound = "QUERY-Thee9"
-	idCallbackNotFound    = "COMMAND-jae5P"
-)
-
-// idOf returns Zitadel's error id carried by err, or "".
+// idOf returns Zitadel's error id carried by err (see package zitadelerr),
+// or "".
 func idOf(err error) string {
 	var e *session.Error
 	if errors.As(err, &e) {
@@ -56,8 +33,8 @@ func idOf(err error) string {
 var (
 	errNoAuthRequest = errors.New("no or malformed authRequest parameter")
 	errExpired       = errors.New("session expired")
-	errNotFinished   = errors.New("session does not satisfy the login's policy")
 	errBadCallback   = errors.New("callback URL from Zitadel is not an http(s) URL")
+	errNoPolicy      = errors.New("no policy chosen for this login")
 )
 
 // retryMessage tells whether err is something the person can fix on the
@@ -68,7 +45,7 @@ func (ui *loginUI) retryMessage(err error) (msg string, retry bool) {
 		return "", false
 	}
 	switch e.ID {
-	case idPasswordInvalid:
+	case zitadelerr.PasswordInvalid:
 		if ui.maxPasswordAttempts <= 0 {
 			return "Wrong password. Try again.", true
 		}
@@ -77,19 +54,19 @@ func (ui *loginUI) retryMessage(err error) (msg string, retry bool) {
 			return "", false // this attempt locked the account: see fail
 		}
 		return fmt.Sprintf("Wrong password. %d %s left before your account is locked.", left, plural(left, "attempt", "attempts")), true
-	case idPasswordNotSet:
+	case zitadelerr.PasswordNotSet:
 		return "This account has no password. Sign in with a passkey instead.", true
-	case idTOTPInvalid:
+	case zitadelerr.TOTPInvalid:
 		return "That code is not right. Enter the current code from your authenticator app.", true
-	case idTOTPNotReady:
+	case zitadelerr.TOTPNotReady:
 		return "You have not set up an authenticator app. Choose another way.", true
-	case idOTPInvalid:
+	case zitadelerr.OTPCodeInvalid:
 		return "That code is not right. Check the e-mail and try again.", true
-	case idOTPExpired:
+	case zitadelerr.OTPCodeExpired:
 		return "That code has expired. Send yourself a new one.", true
-	case idOTPNoCode:
+	case zitadelerr.OTPCodeNotFound:
 		return "Send yourself a code first.", true
-	case idOTPEmailNotReady, idOTPCheckNotReady:
+	case zitadelerr.OTPEmailNotReady, zitadelerr.OTPCheckNotReady:
 		return "Codes by e-mail are not set up for this account. Choose another way.", true
 	}
 	if e.Local || session.IsValidation(err) {
@@ -154,16 +131,16 @@ func (ui *loginUI) problemFor(err error) problem {
 	}
 	switch {
 	case session.IsLocked(err),
-		e.ID == idPasswordInvalid && ui.maxPasswordAttempts > 0 && e.FailedAttempts >= ui.maxPasswordAttempts:
+		e.ID == zitadelerr.PasswordInvalid && ui.maxPasswordAttempts > 0 && e.FailedAttempts >= ui.maxPasswordAttempts:
 		return problemLocked
-	case e.ID == idSessionExpired || e.ID == idBearerExpired:
+	case session.IsSessionExpired(err):
 		return problemExpired
-	case e.ID == idAuthRequestHandled || e.ID == idAuthRequestNotFound || e.ID == idCallbackNotFound ||
-		(e.Op == "CreateCallback" && session.IsNotFound(err)) || (e.Op == "" && session.IsNotFound(err)):
-		// CreateCallback or GetAuthRequest (through WrapError, no Op).
+	case session.IsAlreadyHandled(err), e.Op == "CreateCallback" && session.IsNotFound(err), e.Op == "" && session.IsNotFound(err):
+		// Finished before, or unknown to CreateCallback or GetAuthRequest
+		// (which runs through Raw and WrapError: no Op).
 		return problemRequestGone
-	case e.ID == idSessionTerminated, session.IsUnauthenticated(err), session.IsNotFound(err):
-		// The session token is stale or the session is gone.
+	case session.IsSessionTerminated(err), session.IsUnauthenticated(err), session.IsNotFound(err):
+		// The session token is stale, or the session is gone.
 		return problemStale
 	}
 	return problemInternal
