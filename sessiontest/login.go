@@ -57,7 +57,7 @@ func (s *Server) AddSAMLRequest(issuer, acsURL, relayState string, binding strin
 
 // verifyLoginSession checks a session handed to CreateCallback/CreateResponse:
 // it must exist, the token must be current, it must not be expired and it
-// must carry an authentication factor.
+// must have a user.
 func (s *Server) verifyLoginSession(id, tok string) error {
 	ss := s.lookup(id)
 	if ss == nil {
@@ -74,8 +74,9 @@ func (s *Server) verifyLoginSession(id, tok string) error {
 	if ss.expiration != 0 && ss.expiration < micros(s.clock.Now()) {
 		return zerr(connect.CodeFailedPrecondition, IDSessionExpired, msgSessionExpired)
 	}
-	f := ss.factors
-	if ss.user == nil || (f[fPassword] == 0 && f[fIntent] == 0 && f[fWebAuthN] == 0 && f[fTOTP] == 0 && f[fOTPSMS] == 0 && f[fOTPEmail] == 0 && f[fRecovery] == 0) {
+	// Zitadel does not judge how strongly the session is authenticated
+	// (behaviour §11): a user check alone is enough.
+	if ss.user == nil {
 		return zerr(connect.CodePermissionDenied, IDAuthFactorRequired, msgAuthRequired)
 	}
 	return nil
@@ -103,10 +104,14 @@ func (h *oidcHandler) GetAuthRequest(ctx context.Context, req *oidcv2.GetAuthReq
 	if ar == nil || ar.handled {
 		return nil, zerr(connect.CodeNotFound, IDAuthRequestNotFound, msgAuthRequestNotFound)
 	}
-	return &oidcv2.GetAuthRequestResponse{AuthRequest: &oidcv2.AuthRequest{
+	out := &oidcv2.AuthRequest{
 		Id: ar.id, CreationDate: timestamppb.New(ar.created), ClientId: ar.clientID,
 		Scope: append([]string(nil), ar.scopes...), RedirectUri: ar.redirectURI,
-	}}, nil
+	}
+	if err := h.s.describeOIDCRequest(ctx, out); err != nil {
+		return nil, err
+	}
+	return &oidcv2.GetAuthRequestResponse{AuthRequest: out}, nil
 }
 
 // CreateCallback finishes an auth request with a session (→ redirect URI with
@@ -121,6 +126,9 @@ func (h *oidcHandler) CreateCallback(ctx context.Context, req *oidcv2.CreateCall
 	s.loginMu.Unlock()
 	if ar == nil {
 		return nil, zerr(connect.CodeNotFound, IDAuthRequestNotFound, msgAuthRequestNotFound)
+	}
+	if r := s.oidcRequestFor(ar.id); r != nil {
+		return s.finishOIDCRequest(ctx, req, ar, r)
 	}
 	q := url.Values{}
 	switch kind := req.GetCallbackKind().(type) {

@@ -18,6 +18,9 @@ import (
 type Seed struct {
 	Users  []SeedUser  `json:"users"`
 	Tokens []SeedToken `json:"tokens"`
+	// Applications are OIDC applications of the OpenID provider (see
+	// WithOpenIDProvider and SeedApplication).
+	Applications []SeedApplication `json:"applications,omitempty"`
 }
 
 // SeedUser is a user in a Seed. See User for the meaning of the fields.
@@ -104,6 +107,9 @@ func LoadSeed(r io.Reader) (*Seed, error) {
 			}
 		}
 	}
+	if err := checkSeedApplications(seed.Applications); err != nil {
+		return nil, err
+	}
 	return &seed, nil
 }
 
@@ -121,7 +127,8 @@ func parseState(s string) (UserState, error) {
 	return 0, fmt.Errorf("unknown state %q (want active, initial, inactive or locked)", s)
 }
 
-// ApplySeed adds the seed's users, then its tokens. It stops at the first
+// ApplySeed adds the seed's users, then its tokens, then its applications
+// (which need WithOpenIDProvider). It stops at the first
 // error, which names the entry; entries applied before stay.
 func (s *Server) ApplySeed(seed *Seed) error {
 	if seed == nil {
@@ -156,5 +163,5 @@ func (s *Server) ApplySeed(seed *Seed) error {
 			return fmt.Errorf("sessiontest: ApplySeed: tokens[%d]: %w", i, err)
 		}
 	}
-	return nil
+	return s.applySeedApplications(seed.Applications)
 }

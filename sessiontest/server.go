@@ -47,6 +47,8 @@ type config struct {
 	intentLifetime  time.Duration
 	outboxCapacity  int
 	defaultOrgID    string
+	openIDProvider  bool   // WithOpenIDProvider
+	issuer          string // WithIssuer
 }
 
 // Option configures a Server.
@@ -130,6 +132,8 @@ type Server struct {
 	clientMu   sync.Mutex
 	transports []*http.Transport
 
+	oidc *oidcProvider // nil without WithOpenIDProvider
+
 	store
 }
 
@@ -164,6 +168,13 @@ func NewUnstartedServer(opts ...Option) *Server {
 	if cfg.instanceID == "" {
 		cfg.instanceID = randomNumericID()
 	}
+	if cfg.issuer != "" {
+		issuer, err := checkIssuer(cfg.issuer)
+		if err != nil {
+			panic(err.Error())
+		}
+		cfg.issuer = issuer
+	}
 	s := &Server{cfg: cfg, clock: cfg.clock}
 	s.store.init(s)
 	s.connect = connect.NewServer(recoverInterceptor, s.authInterceptor)
@@ -171,6 +182,9 @@ func NewUnstartedServer(opts ...Option) *Server {
 	sessionv2connect.RegisterSessionServiceHandler(s.connect, h)
 	oidcv2connect.RegisterOIDCServiceHandler(s.connect, &oidcHandler{s: s})
 	samlv2connect.RegisterSAMLServiceHandler(s.connect, &samlHandler{s: s})
+	if cfg.openIDProvider {
+		s.oidc = newOIDCProvider(s)
+	}
 	return s
 }
 
@@ -182,11 +196,9 @@ func (s *Server) Start() {
 		if err != nil {
 			panic(fmt.Sprintf("sessiontest: failed to listen on a loopback port: %v", err))
 		}
-		mux := http.NewServeMux()
-		s.Mount(mux)
 		protocols := new(http.Protocols)
 		protocols.SetHTTP1(true)
-		srv := &http.Server{Handler: mux, Protocols: protocols, ReadHeaderTimeout: 30 * time.Second}
+		srv := &http.Server{Handler: s.Handler(), Protocols: protocols, ReadHeaderTimeout: 30 * time.Second}
 		scheme := "http"
 		if s.cfg.tls {
 			cert, pool, err := selfSignedCert()
@@ -261,10 +273,22 @@ func (s *Server) Close() {
 	})
 }
 
-// Mount installs the server's RPC handlers (Connect, gRPC and gRPC-Web) on
-// mux, so they can be served by the caller's own http.Server.
+// Mount installs the server's handlers on mux, so they can be served by the
+// caller's own http.Server: the RPCs (Connect, gRPC and gRPC-Web), Zitadel's
+// REST paths for them, gRPC server reflection and health, and with
+// WithOpenIDProvider the OpenID provider's endpoints. CORS is not included;
+// Handler has everything with CORS.
 func (s *Server) Mount(mux *http.ServeMux) {
 	connecthttp.Mount(mux, s.connect)
+	s.mountSurfaces(mux)
+}
+
+// Handler returns everything Mount installs, on a new mux, behind Zitadel's
+// CORS policy (see cors.go): what Start serves.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.Mount(mux)
+	return withCORS(mux)
 }
 
 // ConnectServer returns the connect.Server with all services registered, for
