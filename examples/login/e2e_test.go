@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
+)
+
+// End to end, in a real browser: the demo app, the stand-in's authorize
+// endpoint, the login service and back, as `go run ./examples/login` runs
+// them (see browser_test.go for the browser).
+
+// startTestDemo runs the whole demo on an ephemeral loopback port.
+func startTestDemo(t *testing.T) (*demo, *bytes.Buffer) {
+	t.Helper()
+	logs := &bytes.Buffer{}
+	cfg, err := parseConfig([]string{"-listen", "127.0.0.1:0"}, func(string) string { return "" }, logs)
+	must(t, err)
+	d, err := start(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, nil)))
+	must(t, err)
+	t.Cleanup(func() { _ = d.Close() })
+	return d, logs
+}
+
+func aliceUser() (id, password string) { return demoUsers[0].ID, demoUsers[0].Password }
+
+// signIn opens the app, follows "Sign in" to Zitadel's authorize endpoint
+// and from there to the login page, and enters the login name.
+func signIn(b *browser, d *demo, loginName string) {
+	b.t.Helper()
+	b.do(chromedp.Navigate(d.URL))
+	b.expectPage("app", "Demo app", "Sign in")
+	b.do(click("#sign-in"))
+	b.expectPage("login", "Sign in", "demo-app", "openid")
+	b.do(fill("#loginName", loginName), click("button[type=submit]"))
+}
+
+func TestBrowserPasswordAndTOTP(t *testing.T) {
+	d, logs := startTestDemo(t)
+	b := newBrowser(t)
+	id, password := aliceUser()
+	signIn(b, d, "alice@example.com")
+	b.expectPage("password", "Enter your password", "Alice Example (alice@example.com)")
+	b.do(fill("#password", password), click("button[type=submit]"))
+	b.expectPage("second-factor", "Confirm it's you", "authenticator app", "E-mail me a code", "Use a security key")
+	code, err := totp.GenerateCode(aliceTOTPSecret, d.StandIn.Clock().Now())
+	must(t, err)
+	b.do(fill("#code", code), click("form[action$='/mfa/totp'] button"))
+	b.expectPage("signed-in", "Signed in")
+	if sub := b.text("#sub"); sub != id {
+		t.Fatalf("the app shows sub %q, want alice's id %s", sub, id)
+	}
+	if amr := b.text("#amr"); amr != "pwd otp mfa" {
+		t.Fatalf("the app shows amr %q, want %q (password + TOTP, as Zitadel writes it)", amr, "pwd otp mfa")
+	}
+	for _, secret := range []string{password, code} {
+		if strings.Contains(logs.String(), secret) {
+			t.Error("the log shows a secret")
+		}
+	}
+}
+
+func TestBrowserWrongPasswordThenLocked(t *testing.T) {
+	d, _ := startTestDemo(t)
+	b := newBrowser(t)
+	signIn(b, d, "alice@example.com")
+	b.expectPage("password", "Enter your password")
+	b.do(fill("#password", "not-the-password"), click("button[type=submit]"))
+	b.expectPage("wrong-password", "Enter your password", "Wrong password. 2 attempts left before your account is locked.")
+	b.do(fill("#password", "still-not-it"), click("button[type=submit]"))
+	b.expectPage("wrong-password-again", "Enter your password", "Wrong password. 1 attempt left before your account is locked.")
+	b.do(fill("#password", "nor-this"), click("button[type=submit]"))
+	b.expectPage("locked", "Your account is locked", "Ask your administrator to unlock it.")
+}
+
+func TestBrowserLockedUser(t *testing.T) {
+	d, _ := startTestDemo(t)
+	b := newBrowser(t)
+	signIn(b, d, "locked@example.com")
+	b.expectPage("locked", "Your account is locked", "Ask your administrator to unlock it.")
+}
