@@ -1,9 +1,15 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -44,5 +50,95 @@ func TestParseConfig(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "pat-from-file") {
 			t.Errorf("an error shows the token")
 		}
+	}
+}
+
+// TestRunPrintsOneURL runs the program as `go run ./examples/login` does
+// (on an ephemeral port): it prints exactly one line, the URL to open,
+// serves the demo app there, and stops when its context ends.
+func TestRunPrintsOneURL(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, stdout := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-listen", "127.0.0.1:0"}, func(string) string { return "" }, stdout, io.Discard)
+		stdout.Close()
+	}()
+	lines := bufio.NewScanner(out)
+	if !lines.Scan() {
+		t.Fatalf("run printed nothing: %v", <-done)
+	}
+	u := lines.Text()
+	if !regexp.MustCompile(`^http://localhost:\d+/app$`).MatchString(u) {
+		t.Fatalf("run printed %q, want http://localhost:<port>/app", u)
+	}
+	res, err := http.Get(u)
+	must(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `id="sign-in"`) {
+		t.Fatalf("GET %s: %d\n%s", u, res.StatusCode, body)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if lines.Scan() {
+		t.Fatalf("run printed a second line: %q", lines.Text())
+	}
+}
+
+// authorize sends a browser-like client (no redirects followed) to the
+// stand-in's authorize endpoint for the demo app and returns where it was
+// sent: the login page.
+func authorize(t *testing.T, d *demo, extra url.Values) (*http.Client, string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	q := url.Values{"client_id": {standInClientID}, "redirect_uri": {strings.TrimSuffix(d.URL, "/app") + "/app/callback"},
+		"response_type": {"code"}, "scope": {"openid"}, "state": {"st-1"},
+		"code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"}}
+	for k, v := range extra {
+		q[k] = v
+	}
+	res, err := c.Get(d.StandIn.Issuer + "/oauth/v2/authorize?" + q.Encode())
+	must(t, err)
+	res.Body.Close()
+	loc := res.Header.Get("Location")
+	if res.StatusCode != http.StatusFound || !strings.Contains(loc, "/ui/v2/login/login?authRequest=V2_") {
+		t.Fatalf("authorize: %d to %q, want 302 to the login page", res.StatusCode, loc)
+	}
+	return c, loc
+}
+
+func TestLoginHintPrefillsTheLoginName(t *testing.T) {
+	d, _ := startTestDemo(t)
+	c, login := authorize(t, d, url.Values{"login_hint": {"bob@example.com"}, "prompt": {"login"}})
+	res, err := c.Get(login)
+	must(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{`value="bob@example.com"`, "demo-app", "Prompt: login."} {
+		if !strings.Contains(string(body), want) {
+			t.Fatalf("login page lacks %s:\n%s", want, body)
+		}
+	}
+}
+
+// TestPromptNone: the service keeps no single sign-on session, so a
+// request that must not show a page goes back to the app with
+// login_required.
+func TestPromptNone(t *testing.T) {
+	d, _ := startTestDemo(t)
+	c, login := authorize(t, d, url.Values{"prompt": {"none"}})
+	res, err := c.Get(login)
+	must(t, err)
+	res.Body.Close()
+	back, err := url.Parse(res.Header.Get("Location"))
+	must(t, err)
+	if res.StatusCode != http.StatusSeeOther || back.Path != "/app/callback" ||
+		back.Query().Get("error") != "login_required" || back.Query().Get("state") != "st-1" {
+		t.Fatalf("prompt=none: %d to %q, want 303 to the app with error=login_required", res.StatusCode, back)
 	}
 }
