@@ -193,7 +193,7 @@ func TestFinishOptions(t *testing.T) {
 	must(t, err)
 	pc.take()
 	seen := 0
-	_, err = c.FinishOIDC(ctx, ar, h, session.Require(customPolicy{&seen}))
+	_, err = c.FinishOIDC(ctx, srv.AddAuthRequest("client-1", "https://app.example.com/cb", "openid"), h, session.Require(customPolicy{&seen}))
 	must(t, err)
 	if get, cb, _ := pc.take(); get != 1 || cb != 1 || seen != 1 {
 		t.Errorf("custom policy: %d GetSession, %d CreateCallback, evaluated %d times; want 1, 1, 1", get, cb, seen)

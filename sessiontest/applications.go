@@ -214,10 +214,10 @@ func checkSeedApplications(apps []SeedApplication) error {
 	seen := map[string]int{}
 	for i, sa := range apps {
 		if _, err := sa.application().normalized(); err != nil {
-			return fmt.Errorf("sessiontest: LoadSeed: applications[%d].%s: %s", i, err.jsonField(), err.msg)
+			return fmt.Errorf("applications[%d].%s: %s", i, err.jsonField(), err.msg)
 		}
 		if j, dup := seen[sa.ClientID]; dup {
-			return fmt.Errorf("sessiontest: LoadSeed: applications[%d].clientId: %q is already used by applications[%d]", i, sa.ClientID, j)
+			return fmt.Errorf("applications[%d].clientId: %q is already used by applications[%d]", i, sa.ClientID, j)
 		}
 		seen[sa.ClientID] = i
 	}

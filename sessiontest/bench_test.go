@@ -7,6 +7,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
+	"github.com/sessionkit/zitadel-session-go/internal/heavytest"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
 )
 
@@ -38,6 +39,7 @@ func BenchmarkLoginFlow(b *testing.B) {
 
 // TestMemoryPerSession checks that a stored session stays small.
 func TestMemoryPerSession(t *testing.T) {
+	heavytest.Require(t)
 	if testing.Short() {
 		t.Skip("short")
 	}

@@ -95,14 +95,14 @@ func seed(t testing.TB, srv *sessiontest.Server) {
 			t.Fatal(err)
 		}
 	}
-	rw := []sessiontest.Permission{sessiontest.PermissionSessionRead, sessiontest.PermissionSessionWrite, sessiontest.PermissionSessionDelete}
+	rw := []sessiontest.TokenOption{sessiontest.PermissionSessionRead, sessiontest.PermissionSessionWrite, sessiontest.PermissionSessionDelete}
 	for _, err := range []error{
 		srv.AddAccessToken(tokLogin, "login-client", rw...),
 		srv.AddAccessToken(tokIAM, "iam-owner", rw...),
-		srv.AddOrgAccessToken(tokOrg, "org-owner", orgA, sessiontest.PermissionSessionRead, sessiontest.PermissionSessionDelete),
+		srv.AddAccessToken(tokOrg, "org-owner", sessiontest.PermissionSessionRead, sessiontest.PermissionSessionDelete, sessiontest.ForOrganization(orgA)),
 		srv.AddAccessToken(tokNoPerm, "u-noperm"),
 		srv.AddAccessToken(tokViewer, "iam-viewer", sessiontest.PermissionSessionRead),
-		srv.AddAgentAccessToken(tokAgent, "agent-user", fpAgent),
+		srv.AddAccessToken(tokAgent, "agent-user", sessiontest.ForUserAgent(fpAgent)),
 	} {
 		if err != nil {
 			t.Fatal(err)

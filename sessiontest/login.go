@@ -19,27 +19,28 @@ import (
 )
 
 type authRequestRec struct {
-	id, clientID, redirectURI string
-	scopes                    []string
-	created                   time.Time
-	handled                   bool
+	id, clientID, redirectURI, loginClient string
+	scopes                                 []string
+	created                                time.Time
+	handled                                bool
 }
 
 type samlRequestRec struct {
-	id, issuer, acsURL, relayState, binding string
-	created                                 time.Time
-	handled                                 bool
+	id, issuer, acsURL, relayState, binding, loginClient string
+	created                                              time.Time
+	handled                                              bool
 }
 
 // AddAuthRequest seeds an OIDC auth request (as if a relying party had sent
 // the browser to /oauth/v2/authorize) and returns its ID ("V2_<digits>"),
-// for OIDCService.GetAuthRequest and CreateCallback.
+// for OIDCService.GetAuthRequest and CreateCallback. It has no login client,
+// so callers need session.link (see the package documentation).
 func (s *Server) AddAuthRequest(clientID, redirectURI string, scopes ...string) (id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	id = "V2_" + s.newID()
-	s.loginMu.Lock()
 	s.authRequests[id] = &authRequestRec{id: id, clientID: clientID, redirectURI: redirectURI,
 		scopes: append([]string(nil), scopes...), created: s.clock.Now()}
-	s.loginMu.Unlock()
 	return id
 }
 
@@ -47,37 +48,43 @@ func (s *Server) AddAuthRequest(clientID, redirectURI string, scopes ...string) 
 // for SAMLService.GetSAMLRequest and CreateResponse. binding is the ACS
 // binding, e.g. "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST".
 func (s *Server) AddSAMLRequest(issuer, acsURL, relayState string, binding string) (id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	id = "V2_" + s.newID()
-	s.loginMu.Lock()
 	s.samlRequests[id] = &samlRequestRec{id: id, issuer: issuer, acsURL: acsURL, relayState: relayState,
 		binding: binding, created: s.clock.Now()}
-	s.loginMu.Unlock()
 	return id
 }
 
-// verifyLoginSession checks a session handed to CreateCallback/CreateResponse:
-// it must exist, the token must be current, it must not be expired and it
-// must have a user.
-func (s *Server) verifyLoginSession(id, tok string) error {
+// mayLink is Zitadel's check before a request is read or finished: the
+// request's own login client may, any other caller needs session.link on
+// the instance. This server has no separate session.link permission: with
+// Zitadel's default roles exactly the holders of session.write
+// (IAM_OWNER, IAM_LOGIN_CLIENT) have it, so session.write stands for it.
+func (c *caller) mayLink(loginClient string) error {
+	if loginClient != "" && c.user.id == loginClient {
+		return nil
+	}
+	return c.checkPermission(permWrite, "")
+}
+
+// linkableSession checks the session handed to CreateCallback or
+// CreateResponse as Zitadel's command side does (caller holds mu): not
+// terminated, not expired, and the token is its current one. It does not
+// judge how strongly the session is authenticated: a session with only a
+// user check is accepted.
+func (s *Server) linkableSession(id, tok string) error {
 	ss := s.lookup(id)
-	if ss == nil {
-		return zerr(connect.CodeNotFound, IDSessionNotExisting, msgSessionNotExisting)
+	if ss != nil {
+		if ss.flags&flagTerminated != 0 {
+			return zerr(connect.CodeFailedPrecondition, IDSessionTerminated, keySessionTerminated)
+		}
+		if ss.expiration != 0 && ss.expiration < micros(s.clock.Now()) {
+			return zerr(connect.CodeFailedPrecondition, IDSessionExpired, keySessionExpired)
+		}
 	}
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if !ss.visible() {
-		return zerr(connect.CodeNotFound, IDSessionNotExisting, msgSessionNotExisting)
-	}
-	if !tokenMatches(ss, id, tok) {
-		return zerr(connect.CodePermissionDenied, IDSessionTokenPermission, msgPermissionDenied)
-	}
-	if ss.expiration != 0 && ss.expiration < micros(s.clock.Now()) {
-		return zerr(connect.CodeFailedPrecondition, IDSessionExpired, msgSessionExpired)
-	}
-	// Zitadel does not judge how strongly the session is authenticated
-	// (behaviour §11): a user check alone is enough.
-	if ss.user == nil {
-		return zerr(connect.CodePermissionDenied, IDAuthFactorRequired, msgAuthRequired)
+	if ss == nil || !tokenMatches(ss, id, tok) {
+		return zerr(connect.CodePermissionDenied, IDDeleteTokenInvalid, keySessionTokenInvalid)
 	}
 	return nil
 }
@@ -98,11 +105,14 @@ func (h *oidcHandler) GetAuthRequest(ctx context.Context, req *oidcv2.GetAuthReq
 	if err := validateRequest(req); err != nil {
 		return nil, err
 	}
-	h.s.loginMu.Lock()
-	defer h.s.loginMu.Unlock()
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
 	ar := h.s.authRequests[req.GetAuthRequestId()]
 	if ar == nil || ar.handled {
-		return nil, zerr(connect.CodeNotFound, IDAuthRequestNotFound, msgAuthRequestNotFound)
+		return nil, zerr(connect.CodeNotFound, IDAuthRequestNotFound, keyAuthRequestNotExist)
+	}
+	if err := callerFrom(ctx).mayLink(ar.loginClient); err != nil {
+		return nil, err
 	}
 	out := &oidcv2.AuthRequest{
 		Id: ar.id, CreationDate: timestamppb.New(ar.created), ClientId: ar.clientID,
@@ -121,37 +131,43 @@ func (h *oidcHandler) CreateCallback(ctx context.Context, req *oidcv2.CreateCall
 		return nil, err
 	}
 	s := h.s
-	s.loginMu.Lock()
+	s.mu.Lock()
 	ar := s.authRequests[req.GetAuthRequestId()]
-	s.loginMu.Unlock()
-	if ar == nil {
-		return nil, zerr(connect.CodeNotFound, IDAuthRequestNotFound, msgAuthRequestNotFound)
+	if ar != nil {
+		if r := s.oidcRequestFor(ar.id); r != nil { // made by /oauth/v2/authorize
+			s.mu.Unlock()
+			return s.finishOIDCRequest(ctx, req, ar, r)
+		}
 	}
-	if r := s.oidcRequestFor(ar.id); r != nil {
-		return s.finishOIDCRequest(ctx, req, ar, r)
-	}
+	defer s.mu.Unlock()
 	q := url.Values{}
 	switch kind := req.GetCallbackKind().(type) {
 	case *oidcv2.CreateCallbackRequest_Session:
-		if err := s.verifyLoginSession(kind.Session.GetSessionId(), kind.Session.GetSessionToken()); err != nil {
+		if ar == nil {
+			return nil, zerr(connect.CodeNotFound, IDAuthRequestNotExisting, keyAuthRequestNotExist)
+		}
+		if ar.handled {
+			return nil, zerr(connect.CodeFailedPrecondition, IDAuthRequestHandled, keyAuthRequestHandled)
+		}
+		if err := callerFrom(ctx).mayLink(ar.loginClient); err != nil {
+			return nil, err
+		}
+		if err := s.linkableSession(kind.Session.GetSessionId(), kind.Session.GetSessionToken()); err != nil {
 			return nil, err
 		}
 		q.Set("code", randomCode())
 	case *oidcv2.CreateCallbackRequest_Error:
+		if ar == nil || ar.handled {
+			return nil, zerr(connect.CodeFailedPrecondition, IDAuthRequestHandledOnError, keyAuthRequestHandled)
+		}
 		q.Set("error", oauthErrorCode(kind.Error.GetError()))
 		if d := kind.Error.ErrorDescription; d != nil {
 			q.Set("error_description", *d)
 		}
 	default:
-		return nil, connect.NewError(connect.CodeInvalidArgument, "invalid CreateCallbackRequest.CallbackKind: value is required")
-	}
-	s.loginMu.Lock()
-	if ar.handled {
-		s.loginMu.Unlock()
-		return nil, zerr(connect.CodeFailedPrecondition, IDAuthRequestHandled, msgAuthRequestHandled)
+		return nil, plainErr(connect.CodeInvalidArgument, "invalid CreateCallbackRequest.CallbackKind: value is required")
 	}
 	ar.handled = true
-	s.loginMu.Unlock()
 	sep := "?"
 	if strings.Contains(ar.redirectURI, "?") {
 		sep = "&"
@@ -173,11 +189,14 @@ func (h *samlHandler) GetSAMLRequest(ctx context.Context, req *samlv2.GetSAMLReq
 	if err := validateRequest(req); err != nil {
 		return nil, err
 	}
-	h.s.loginMu.Lock()
-	defer h.s.loginMu.Unlock()
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
 	sr := h.s.samlRequests[req.GetSamlRequestId()]
 	if sr == nil || sr.handled {
-		return nil, zerr(connect.CodeNotFound, IDSAMLRequestNotFound, msgSAMLRequestNotFound)
+		return nil, zerr(connect.CodeNotFound, IDSAMLRequestNotFound, keySAMLRequestQueryKey)
+	}
+	if err := callerFrom(ctx).mayLink(sr.loginClient); err != nil {
+		return nil, err
 	}
 	return &samlv2.GetSAMLRequestResponse{SamlRequest: &samlv2.SAMLRequest{
 		Id: sr.id, CreationDate: timestamppb.New(sr.created), Issuer: sr.issuer,
@@ -193,30 +212,37 @@ func (h *samlHandler) CreateResponse(ctx context.Context, req *samlv2.CreateResp
 		return nil, err
 	}
 	s := h.s
-	s.loginMu.Lock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	sr := s.samlRequests[req.GetSamlRequestId()]
-	s.loginMu.Unlock()
-	if sr == nil {
-		return nil, zerr(connect.CodeNotFound, IDSAMLRequestNotFound, msgSAMLRequestNotFound)
-	}
+	c := callerFrom(ctx)
 	status := "success"
 	switch kind := req.GetResponseKind().(type) {
 	case *samlv2.CreateResponseRequest_Session:
-		if err := s.verifyLoginSession(kind.Session.GetSessionId(), kind.Session.GetSessionToken()); err != nil {
+		if sr == nil {
+			return nil, zerr(connect.CodeNotFound, IDSAMLRequestNotExisting, keySAMLRequestNotExist)
+		}
+		if sr.handled {
+			return nil, zerr(connect.CodeFailedPrecondition, IDSAMLRequestHandled, keySAMLRequestHandled)
+		}
+		if err := c.mayLink(sr.loginClient); err != nil {
+			return nil, err
+		}
+		if err := s.linkableSession(kind.Session.GetSessionId(), kind.Session.GetSessionToken()); err != nil {
 			return nil, err
 		}
 	case *samlv2.CreateResponseRequest_Error:
+		if sr == nil || sr.handled {
+			return nil, zerr(connect.CodeFailedPrecondition, IDSAMLRequestHandledOnError, keySAMLRequestHandled)
+		}
+		if err := c.checkPermission(permWrite, ""); err != nil {
+			return nil, err
+		}
 		status = strings.ToLower(strings.TrimPrefix(kind.Error.GetError().String(), "ERROR_REASON_"))
 	default:
-		return nil, connect.NewError(connect.CodeInvalidArgument, "invalid CreateResponseRequest.ResponseKind: value is required")
-	}
-	s.loginMu.Lock()
-	if sr.handled {
-		s.loginMu.Unlock()
-		return nil, zerr(connect.CodeFailedPrecondition, IDSAMLRequestHandled, msgSAMLRequestHandled)
+		return nil, plainErr(connect.CodeInvalidArgument, "invalid CreateResponseRequest.ResponseKind: value is required")
 	}
 	sr.handled = true
-	s.loginMu.Unlock()
 	samlResp := base64.StdEncoding.EncodeToString([]byte(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" InResponseTo="` + sr.id + `" status="` + status + `"/>`))
 	resp := &samlv2.CreateResponseResponse{
 		Details: &objectv2.Details{ChangeDate: timestamppb.New(s.clock.Now()), ResourceOwner: s.cfg.instanceID},

@@ -83,22 +83,48 @@ func (s *Server) describeOIDCRequest(ctx context.Context, out *oidcv2.AuthReques
 // /oauth/v2/authorize: with a session it links the session's user and
 // factors and returns the redirect URI with a code (or, for the implicit
 // flow, the tokens); with an error it returns the redirect URI with the
-// OAuth error parameters and the state.
+// OAuth error parameters and the state. The caller does not hold s.mu: the
+// provider's storage takes it while the callback is built.
 func (s *Server) finishOIDCRequest(ctx context.Context, req *oidcv2.CreateCallbackRequest, ar *authRequestRec, r *oidcRequest) (*oidcv2.CreateCallbackResponse, error) {
-	if err := authRequestAccess(ctx, r.loginClient, permWrite); err != nil {
+	linked, params, err := s.claimOIDCRequest(ctx, req, ar, r)
+	if err != nil {
 		return nil, err
+	}
+	var callback string
+	if linked != nil {
+		var err error
+		if callback, err = s.oidc.linkAndRespond(ctx, linked); err != nil {
+			return nil, connect.NewError(connect.CodeInternal, "creating the callback failed")
+		}
+	} else {
+		callback = appendParams(r.req.RedirectURI, r.req.ResponseMode == oidc.ResponseModeFragment, params)
+	}
+	return &oidcv2.CreateCallbackResponse{
+		Details:     &objectv2.Details{ChangeDate: timestamppb.New(s.clock.Now()), ResourceOwner: s.cfg.instanceID},
+		CallbackUrl: callback,
+	}, nil
+}
+
+// claimOIDCRequest checks the caller and the session of a CreateCallback
+// for a request made by /oauth/v2/authorize and marks the request handled.
+// It returns the finished request (with a session) or the error parameters.
+func (s *Server) claimOIDCRequest(ctx context.Context, req *oidcv2.CreateCallbackRequest, ar *authRequestRec, r *oidcRequest) (*oidcRequest, url.Values, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := authRequestAccess(ctx, r.loginClient, permWrite); err != nil {
+		return nil, nil, err
 	}
 	var linked *oidcRequest
 	var params url.Values
 	switch kind := req.GetCallbackKind().(type) {
 	case *oidcv2.CreateCallbackRequest_Session:
 		id := kind.Session.GetSessionId()
-		if err := s.verifyLoginSession(id, kind.Session.GetSessionToken()); err != nil {
-			return nil, err
+		if err := s.linkableSession(id, kind.Session.GetSessionToken()); err != nil {
+			return nil, nil, err
 		}
 		user, amr, authTime, ok := s.sessionProof(id)
 		if !ok {
-			return nil, zerr(connect.CodeNotFound, IDSessionNotExisting, msgSessionNotExisting)
+			return nil, nil, zerr(connect.CodeNotFound, IDSessionNotExisting, keySessionNotExisting)
 		}
 		c := *r
 		c.done, c.subject, c.sessionID, c.amr, c.authTime = true, user, id, amr, authTime
@@ -115,29 +141,13 @@ func (s *Server) finishOIDCRequest(ctx context.Context, req *oidcv2.CreateCallba
 			params.Set("state", r.req.State)
 		}
 	default:
-		return nil, connect.NewError(connect.CodeInvalidArgument, "invalid CreateCallbackRequest.CallbackKind: value is required")
+		return nil, nil, connect.NewError(connect.CodeInvalidArgument, "invalid CreateCallbackRequest.CallbackKind: value is required")
 	}
-	s.loginMu.Lock()
 	if ar.handled {
-		s.loginMu.Unlock()
-		return nil, zerr(connect.CodeFailedPrecondition, IDAuthRequestHandled, msgAuthRequestHandled)
+		return nil, nil, zerr(connect.CodeFailedPrecondition, IDAuthRequestHandled, keyAuthRequestHandled)
 	}
 	ar.handled = true
-	s.loginMu.Unlock()
-
-	var callback string
-	if linked != nil {
-		var err error
-		if callback, err = s.oidc.linkAndRespond(ctx, linked); err != nil {
-			return nil, connect.NewError(connect.CodeInternal, "creating the callback failed")
-		}
-	} else {
-		callback = appendParams(r.req.RedirectURI, r.req.ResponseMode == oidc.ResponseModeFragment, params)
-	}
-	return &oidcv2.CreateCallbackResponse{
-		Details:     &objectv2.Details{ChangeDate: timestamppb.New(s.clock.Now()), ResourceOwner: s.cfg.instanceID},
-		CallbackUrl: callback,
-	}, nil
+	return linked, params, nil
 }
 
 // linkAndRespond stores the finished request and builds the redirect to the
@@ -184,15 +194,10 @@ func appendParams(uri string, fragment bool, params url.Values) string {
 
 // sessionProof returns what a session proves, as Zitadel puts it into an
 // ID token: the user, the amr values and the time of the last factor check
-// (zero when only the user was checked).
+// (zero when only the user was checked). The caller holds s.mu.
 func (s *Server) sessionProof(id string) (userID string, amr []string, authTime time.Time, ok bool) {
 	ss := s.lookup(id)
-	if ss == nil {
-		return "", nil, time.Time{}, false
-	}
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if !ss.visible() || ss.user == nil {
+	if ss == nil || !ss.visible() || ss.user == nil {
 		return "", nil, time.Time{}, false
 	}
 	f := ss.factors
@@ -250,38 +255,34 @@ func (s *Server) sessionAlive(id string) bool {
 	if id == "" {
 		return true
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	ss := s.lookup(id)
 	if ss == nil {
 		return false
 	}
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
 	return ss.visible() && (ss.expiration == 0 || ss.expiration >= micros(s.clock.Now()))
 }
 
 // terminateSession ends a session as DeleteSession does (end_session with
 // an ID token naming it).
 func (s *Server) terminateSession(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	ss := s.lookup(id)
-	if ss == nil {
+	if ss == nil || ss.flags&flagTerminated != 0 {
 		return
 	}
-	var now time.Time
-	ss.mu.Lock()
-	if ss.flags&flagTerminated == 0 {
-		now = s.clock.Now().UTC().Truncate(time.Microsecond)
-		ss.flags |= flagTerminated
-		ss.terminated = now.UnixMicro()
-		ss.changed = ss.terminated
-		ss.sequence++
-		ss.metadata, ss.agent, ss.pend = nil, nil, nil
-		s.processedSeq.Add(1)
-		s.lastWrite.Store(ss.changed)
+	now := s.now()
+	ss.flags |= flagTerminated
+	ss.terminated = now.UnixMicro()
+	ss.changed = ss.terminated
+	ss.sequence++
+	ss.pend = nil
+	if s.cfg.listLag == 0 { // else lists still show it for a while
+		ss.metadata, ss.agent = nil, nil
 	}
-	ss.mu.Unlock()
-	if !now.IsZero() {
-		s.noteWrite(s.shardFor(ss.num), now)
-	}
+	s.noteWrite(now)
 }
 
 // fillUserinfo sets the claims of the requested scopes for a user:
@@ -290,13 +291,13 @@ func (s *Server) terminateSession(id string) {
 // phone_number_verified.
 func (s *Server) fillUserinfo(info *oidc.UserInfo, userID string, scopes []string) {
 	info.Subject = userID
-	u := s.userByID(userID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.usersByID[userID]
 	if u == nil {
 		return
 	}
-	u.mu.Lock()
 	email, phone := u.email, u.phone
-	u.mu.Unlock()
 	for _, sc := range scopes {
 		switch sc {
 		case oidc.ScopeProfile:

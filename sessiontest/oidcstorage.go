@@ -107,7 +107,7 @@ type sessionBound interface{ session() string }
 // provider's.
 func (p *oidcProvider) createRequest(ctx context.Context, ar *oidc.AuthRequest, hintUser, loginClient string) *oidcRequest {
 	s := p.s
-	id := "V2_" + s.newID()
+	id := "V2_" + p.newID()
 	now := s.clock.Now()
 	req := &oidcRequest{id: id, created: now, issuer: op.IssuerFromContext(ctx), loginClient: loginClient,
 		hintUserID: hintUser, req: *ar}
@@ -118,11 +118,18 @@ func (p *oidcProvider) createRequest(ctx context.Context, ar *oidc.AuthRequest, 
 	p.mu.Lock()
 	p.requests[id] = req
 	p.mu.Unlock()
-	s.loginMu.Lock()
+	s.mu.Lock()
 	s.authRequests[id] = &authRequestRec{id: id, clientID: ar.ClientID, redirectURI: ar.RedirectURI,
-		scopes: slices.Clone(ar.Scopes), created: now}
-	s.loginMu.Unlock()
+		scopes: slices.Clone(ar.Scopes), loginClient: loginClient, created: now}
+	s.mu.Unlock()
 	return req
+}
+
+// newID returns a fresh numeric id from the server's sequence.
+func (p *oidcProvider) newID() string {
+	p.s.mu.Lock()
+	defer p.s.mu.Unlock()
+	return p.s.newID()
 }
 
 func (p *oidcProvider) request(id string) *oidcRequest {
@@ -240,9 +247,9 @@ func (st *oidcStorage) DeleteAuthRequest(_ context.Context, id string) error {
 		}
 	}
 	p.mu.Unlock()
-	p.s.loginMu.Lock()
+	p.s.mu.Lock()
 	delete(p.s.authRequests, id)
-	p.s.loginMu.Unlock()
+	p.s.mu.Unlock()
 	return nil
 }
 
@@ -261,7 +268,7 @@ func requestSession(req op.TokenRequest) string {
 }
 
 func (st *oidcStorage) CreateAccessToken(_ context.Context, req op.TokenRequest) (string, time.Time, error) {
-	id := st.p.s.newID()
+	id := st.p.newID()
 	exp := time.Now().Add(oidcTokenLifetime)
 	st.p.mu.Lock()
 	st.p.access[id] = &accessRec{subject: req.GetSubject(), clientID: requestClientID(req), sessionID: requestSession(req),
@@ -286,12 +293,12 @@ func (st *oidcStorage) CreateAccessAndRefreshTokens(_ context.Context, req op.To
 	case *refreshGrant:
 		rec.nonce = r.nonce
 	}
-	refreshID := p.s.newID()
+	refreshID := p.newID()
 	token, err := p.newRefreshToken(refreshID)
 	if err != nil {
 		return "", "", time.Time{}, err
 	}
-	accessID := p.s.newID()
+	accessID := p.newID()
 	exp := time.Now().Add(oidcTokenLifetime)
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -218,7 +218,7 @@ func scenarios() []scenario {
 			if err := e.srv.LinkIDP("u1", "idp-1", "ext-42"); err != nil {
 				e.t.Fatal(err)
 			}
-			id, tok, err := e.srv.AddIntentWithOptions(sessiontest.IntentOptions{IDPID: "idp-1", IDPUserID: "ext-42"})
+			id, tok, err := e.srv.AddIntent("", "idp-1", sessiontest.IntentIDPUser("ext-42"))
 			if err != nil {
 				e.t.Fatal(err)
 			}
@@ -228,7 +228,7 @@ func scenarios() []scenario {
 			}
 			return nil
 		}},
-		{name: "s14 intent token false", want: want{code: connect.CodePermissionDenied, id: sessiontest.IDIntentTokenNotBase64, detail: "v1", msg: "Errors.Intent.InvalidToken"}, run: func(e *env) error {
+		{name: "s14 intent token false", want: want{code: connect.CodePermissionDenied, id: sessiontest.IDIntentTokenNotBase64, detail: "v1", msg: "Intent Token is invalid"}, run: func(e *env) error {
 			id, _, _ := e.srv.AddIntent("u1", "idp-1")
 			s := e.userSession("u1")
 			_, err := e.c.SetSession(as(tokLogin), &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Checks: &sessionv2.Checks{IdpIntent: &sessionv2.CheckIDPIntent{IdpIntentId: id, IdpIntentToken: "false"}}})
@@ -692,7 +692,7 @@ func scenarios() []scenario {
 			return err
 		}},
 		{name: "intent not succeeded", want: v1(connect.CodeFailedPrecondition, sessiontest.IDIntentNotSucceeded), run: func(e *env) error {
-			id, tok, _ := e.srv.AddIntentWithOptions(sessiontest.IntentOptions{UserID: "u1", IDPID: "idp-1", State: sessiontest.IntentFailed})
+			id, tok, _ := e.srv.AddIntent("u1", "idp-1", sessiontest.IntentInState(sessiontest.IntentFailed))
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1"), IdpIntent: &sessionv2.CheckIDPIntent{IdpIntentId: id, IdpIntentToken: tok}}})
 			return err
 		}},
@@ -708,7 +708,7 @@ func scenarios() []scenario {
 			return err
 		}},
 		{name: "intent with explicit expiry", want: v1(connect.CodeFailedPrecondition, sessiontest.IDIntentExpired), run: func(e *env) error {
-			id, tok, _ := e.srv.AddIntentWithOptions(sessiontest.IntentOptions{UserID: "u1", Expiry: epoch.Add(time.Minute)})
+			id, tok, _ := e.srv.AddIntent("u1", "idp-1", sessiontest.IntentExpiry(epoch.Add(time.Minute)))
 			e.srv.Clock().Advance(2 * time.Minute)
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1"), IdpIntent: &sessionv2.CheckIDPIntent{IdpIntentId: id, IdpIntentToken: tok}}})
 			return err
@@ -968,13 +968,15 @@ func scenarios() []scenario {
 			}
 			return nil
 		}},
-		{name: "oidc callback with user-only session (strength is not judged, as in Zitadel)", run: func(e *env) error {
+		// Issue 10: finishing does not judge how strongly the session is
+		// authenticated (observed on Zitadel v4.13.1, behaviour file §11).
+		{name: "oidc callback with user-only session", run: func(e *env) error {
 			ar := e.srv.AddAuthRequest("client-1", "https://app.example.com/cb")
 			s := e.userSession("u3")
 			res, err := e.oidc.CreateCallback(as(tokLogin), &oidcv2.CreateCallbackRequest{AuthRequestId: ar,
 				CallbackKind: &oidcv2.CreateCallbackRequest_Session{Session: &oidcv2.Session{SessionId: s.GetSessionId(), SessionToken: s.GetSessionToken()}}})
 			if err == nil && !strings.HasPrefix(res.GetCallbackUrl(), "https://app.example.com/cb?code=") {
-				e.t.Fatalf("CreateCallback = %v", res)
+				e.t.Errorf("callback URL = %q", res.GetCallbackUrl())
 			}
 			return err
 		}},

@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -47,8 +46,12 @@ type config struct {
 	intentLifetime  time.Duration
 	outboxCapacity  int
 	defaultOrgID    string
-	openIDProvider  bool   // WithOpenIDProvider
-	issuer          string // WithIssuer
+	openIDProvider  bool          // WithOpenIDProvider
+	issuer          string        // WithIssuer
+	listLag         time.Duration // WithProjectionLag
+	userLag         time.Duration
+	limits          Limits // WithLimits
+	maxListPage     int
 }
 
 // Option configures a Server.
@@ -156,6 +159,7 @@ func NewUnstartedServer(opts ...Option) *Server {
 		intentLifetime:  time.Hour,
 		outboxCapacity:  10000,
 		defaultOrgID:    DefaultOrganizationID,
+		limits:          DefaultLimits(),
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -175,6 +179,7 @@ func NewUnstartedServer(opts ...Option) *Server {
 		}
 		cfg.issuer = issuer
 	}
+	cfg.maxListPage = cfg.limits.MaxListPage
 	s := &Server{cfg: cfg, clock: cfg.clock}
 	s.store.init(s)
 	s.connect = connect.NewServer(recoverInterceptor, s.authInterceptor)
@@ -196,9 +201,8 @@ func (s *Server) Start() {
 		if err != nil {
 			panic(fmt.Sprintf("sessiontest: failed to listen on a loopback port: %v", err))
 		}
-		protocols := new(http.Protocols)
-		protocols.SetHTTP1(true)
-		srv := &http.Server{Handler: s.Handler(), Protocols: protocols, ReadHeaderTimeout: 30 * time.Second}
+		srv := s.NewHTTPServer(s.Handler())
+		protocols := srv.Protocols
 		scheme := "http"
 		if s.cfg.tls {
 			cert, pool, err := selfSignedCert()
@@ -207,12 +211,11 @@ func (s *Server) Start() {
 				panic(fmt.Sprintf("sessiontest: failed to create a TLS certificate: %v", err))
 			}
 			s.certPool = pool
+			protocols.SetUnencryptedHTTP2(false)
 			protocols.SetHTTP2(true)
 			srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}, MinVersion: tls.VersionTLS12}
 			ln = tls.NewListener(ln, srv.TLSConfig)
 			scheme = "https"
-		} else {
-			protocols.SetUnencryptedHTTP2(true)
 		}
 		s.listener = ln
 		s.httpServer = srv
@@ -279,7 +282,7 @@ func (s *Server) Close() {
 // WithOpenIDProvider the OpenID provider's endpoints. CORS is not included;
 // Handler has everything with CORS.
 func (s *Server) Mount(mux *http.ServeMux) {
-	connecthttp.Mount(mux, s.connect)
+	connecthttp.Mount(mux, s.connect, connecthttp.WithCodecs(zitadelCodecs()...), connecthttp.WithReadMaxBytes(s.cfg.limits.MaxRequestBytes))
 	s.mountSurfaces(mux)
 }
 
@@ -354,5 +357,3 @@ func randomNumericID() string {
 	}
 	return strconv.FormatInt(n.Int64()+1e17, 10)
 }
-
-func trimLower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

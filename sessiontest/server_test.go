@@ -288,7 +288,7 @@ func TestAddUserValidation(t *testing.T) {
 	if _, err := srv.AddRecoveryCodes("a", 0); err == nil {
 		t.Error("AddRecoveryCodes(0) succeeded")
 	}
-	if err := srv.AddAccessToken("t", "", "session.fly"); err == nil {
+	if err := srv.AddAccessToken("t", "", sessiontest.Permission("session.fly")); err == nil {
 		t.Error("unknown permission accepted")
 	}
 	if _, _, err := srv.AddIntent("", "idp"); err == nil {

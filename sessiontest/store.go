@@ -7,17 +7,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-webauthn/webauthn/webauthn"
 )
 
-const numShards = 64
-
-// maxTombstonesPerShard bounds the terminated sessions kept per shard
-// regardless of their age.
-const maxTombstonesPerShard = 1024
+// maxTombstones bounds the terminated sessions kept regardless of their age
+// (a frozen clock never passes the retention).
+const maxTombstones = 65536
 
 // factor indexes into session.factors.
 const (
@@ -60,9 +57,8 @@ func (p *pending) empty() bool {
 }
 
 // session is the compact stored session. Times are unix microseconds (0 =
-// absent). Guarded by mu, except num which is immutable.
+// absent). Guarded by store.mu.
 type session struct {
-	mu         sync.Mutex
 	num        uint64
 	creator    string
 	user       *userRec
@@ -85,72 +81,65 @@ func (ss *session) visible() bool {
 	if ss.flags&(flagTerminated|flagHidden) != 0 {
 		return false
 	}
-	if ss.user != nil {
-		_, gen := ss.user.snapshot()
-		if gen != ss.userGen {
-			ss.flags |= flagHidden
-			return false
-		}
+	if ss.user != nil && ss.user.gen != ss.userGen {
+		ss.flags |= flagHidden
+		return false
 	}
 	return true
 }
 
-type shard struct {
-	mu       sync.RWMutex
-	sessions map[uint64]*session
-	writes   atomic.Uint32
-}
-
+// store is the server's state. One mutex guards all of it: sessions, users,
+// tokens, intents, the outbox and the OIDC/SAML requests. Requests hold it
+// for their whole evaluation (validation, decoding and encoding happen
+// outside), except for bcrypt, which is computed before (see
+// precheckPassword). BenchmarkLoginFlow measures it (BENCHMARKS.md).
 type store struct {
-	srv    *Server
-	shards [numShards]shard
-	nextID atomic.Uint64
+	srv *Server
+	mu  sync.Mutex
 
-	usersMu      sync.RWMutex
+	sessions map[uint64]*session
+	nextID   uint64
+	writes   uint64 // session writes since the last purge
+
 	usersByID    map[string]*userRec
 	usersByLogin map[string]*userRec
+	orgs         map[string]Organization
 
-	tokensMu sync.RWMutex
-	tokens   map[string]*tokenRec
+	tokens  map[string]*tokenRec
+	intents map[string]*intentRec
 
-	intentsMu sync.Mutex
-	intents   map[string]*intentRec
+	outbox  []OutboxMessage
+	origins map[string][]string // WebAuthn RP ID → origins of registered authenticators
 
-	outboxMu sync.Mutex
-	outbox   []OutboxMessage
-
-	// read model progress for ListDetails
-	processedSeq atomic.Uint64
-	lastWrite    atomic.Int64
-
-	originsMu sync.Mutex
-	origins   map[string][]string // WebAuthn RP ID → origins of registered authenticators
-
-	loginMu      sync.Mutex
 	authRequests map[string]*authRequestRec
 	samlRequests map[string]*samlRequestRec
+
+	lastWrite int64 // unix µs of the latest session write (ListDetails.timestamp)
 }
 
 func (st *store) init(s *Server) {
 	st.srv = s
-	for i := range st.shards {
-		st.shards[i].sessions = make(map[uint64]*session)
-	}
+	st.sessions = make(map[uint64]*session)
 	// snowflake-like 18 digit IDs, increasing in creation order
-	st.nextID.Store(uint64(300000000000000000) + uint64(time.Now().UnixMilli()%1e9)*1000)
+	st.nextID = uint64(300000000000000000) + uint64(time.Now().UnixMilli()%1e9)*1000
 	st.usersByID = make(map[string]*userRec)
 	st.usersByLogin = make(map[string]*userRec)
+	st.orgs = make(map[string]Organization)
 	st.tokens = make(map[string]*tokenRec)
 	st.intents = make(map[string]*intentRec)
+	st.origins = make(map[string][]string)
 	st.authRequests = make(map[string]*authRequestRec)
 	st.samlRequests = make(map[string]*samlRequestRec)
 }
 
-func (st *store) newNum() uint64 { return st.nextID.Add(1) }
+// newNum returns a fresh numeric id (caller holds mu).
+func (st *store) newNum() uint64 {
+	st.nextID++
+	return st.nextID
+}
 
+// newID is newNum as a string (caller holds mu).
 func (st *store) newID() string { return strconv.FormatUint(st.newNum(), 10) }
-
-func (st *store) shardFor(num uint64) *shard { return &st.shards[num%numShards] }
 
 // parseSessionID returns the numeric id if id is a canonical session id.
 func parseSessionID(id string) (uint64, bool) {
@@ -161,89 +150,62 @@ func parseSessionID(id string) (uint64, bool) {
 	return n, true
 }
 
+// lookup returns the stored session with that id, or nil (caller holds mu).
 func (st *store) lookup(id string) *session {
 	n, ok := parseSessionID(id)
 	if !ok {
 		return nil
 	}
-	sh := st.shardFor(n)
-	sh.mu.RLock()
-	ss := sh.sessions[n]
-	sh.mu.RUnlock()
-	return ss
+	return st.sessions[n]
 }
 
-// insert stores a new session and occasionally purges old ones of the shard.
-func (st *store) insert(ss *session, now time.Time) {
-	sh := st.shardFor(ss.num)
-	sh.mu.Lock()
-	sh.sessions[ss.num] = ss
-	sh.mu.Unlock()
-	st.noteWrite(sh, now)
-}
-
-// noteWrite counts a write on the shard and purges it every 1024 writes.
-// The caller must not hold a session lock.
-func (st *store) noteWrite(sh *shard, now time.Time) {
-	if sh.writes.Add(1)%1024 == 0 {
-		st.purgeShard(sh, now)
+// noteWrite records a session write at now and purges old sessions once
+// every max(1024, number of sessions) writes, so purging costs at most one
+// visited session per write (caller holds mu).
+func (st *store) noteWrite(now time.Time) {
+	st.lastWrite = now.UnixMicro()
+	st.writes++
+	if st.writes >= 1024 && st.writes >= uint64(len(st.sessions)) {
+		st.writes = 0
+		st.purge(now)
 	}
 }
 
-// purgeShard drops terminated sessions and expired ones whose termination or
-// expiration lies more than the retention in the past.
-func (st *store) purgeShard(sh *shard, now time.Time) {
+// purge drops terminated sessions and expired ones whose termination or
+// expiration lies more than the retention in the past, and the oldest
+// terminated sessions beyond maxTombstones (caller holds mu).
+func (st *store) purge(now time.Time) {
 	cutoff := now.Add(-st.srv.cfg.retention).UnixMicro()
-	var victims, tombstones []uint64
-	sh.mu.RLock()
-	for n, ss := range sh.sessions {
-		if !ss.mu.TryLock() {
-			continue
-		}
+	var tombstones []uint64
+	for n, ss := range st.sessions {
 		switch {
 		case (ss.terminated != 0 && ss.terminated < cutoff) || (ss.expiration != 0 && ss.expiration < cutoff):
-			victims = append(victims, n)
+			delete(st.sessions, n)
 		case ss.terminated != 0:
 			tombstones = append(tombstones, n)
 		}
-		ss.mu.Unlock()
 	}
-	sh.mu.RUnlock()
-	if len(tombstones) > maxTombstonesPerShard {
-		// A frozen clock never passes the retention: bound terminated
-		// sessions by count as well.
-		victims = append(victims, tombstones...)
+	if len(tombstones) > maxTombstones {
+		for _, n := range tombstones {
+			delete(st.sessions, n)
+		}
 	}
-	if len(victims) == 0 {
-		return
-	}
-	sh.mu.Lock()
-	for _, n := range victims {
-		delete(sh.sessions, n)
-	}
-	sh.mu.Unlock()
 }
 
 // Purge removes terminated and long-expired sessions (see WithRetention)
-// from all shards now. The server also does this incrementally on writes.
+// from memory now. The server also does this incrementally on writes.
 func (s *Server) Purge() {
-	now := s.clock.Now()
-	for i := range s.shards {
-		s.purgeShard(&s.shards[i], now)
-	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.purge(s.clock.Now())
 }
 
 // SessionCount returns the number of sessions held in memory, including
 // terminated and expired ones not yet purged.
 func (s *Server) SessionCount() int {
-	n := 0
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.RLock()
-		n += len(sh.sessions)
-		sh.mu.RUnlock()
-	}
-	return n
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
 }
 
 // Session tokens: "<base64url(session id)>.<base64url(16 random bytes)>".
@@ -280,7 +242,7 @@ func decodeToken(tok string) (string, [16]byte, bool) {
 	return string(id), tid, true
 }
 
-// tokenMatches reports whether tok is the current token of ss (caller holds ss.mu).
+// tokenMatches reports whether tok is the current token of ss.
 func tokenMatches(ss *session, id, tok string) bool {
 	tid, tokTID, ok := decodeToken(tok)
 	if !ok || tid != id {

@@ -17,8 +17,6 @@ import (
 
 	"connectrpc.com/connect/v2"
 	"github.com/go-webauthn/webauthn/protocol"
-	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
-	"github.com/go-webauthn/webauthn/protocol/webauthncose"
 	"github.com/go-webauthn/webauthn/webauthn"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -68,18 +66,7 @@ func (a *Authenticator) newCredential(userID string) (*virtualCred, []byte, erro
 	if _, err := rand.Read(id); err != nil {
 		return nil, nil, errors.New("sessiontest: no randomness")
 	}
-	ecdh, err := key.PublicKey.ECDH()
-	if err != nil {
-		return nil, nil, errors.New("sessiontest: encoding a WebAuthn key failed")
-	}
-	raw := ecdh.Bytes() // 0x04 || X || Y
-	cose := webauthncose.EC2PublicKeyData{
-		PublicKeyData: webauthncose.PublicKeyData{KeyType: int64(webauthncose.EllipticKey), Algorithm: int64(webauthncose.AlgES256)},
-		Curve:         int64(webauthncose.P256),
-		XCoord:        raw[1:33],
-		YCoord:        raw[33:65],
-	}
-	pub, err := webauthncbor.Marshal(cose)
+	pub, err := es256COSE(&key.PublicKey)
 	if err != nil {
 		return nil, nil, errors.New("sessiontest: encoding a WebAuthn key failed")
 	}
@@ -107,38 +94,12 @@ func (s *Server) register(userID string, a *Authenticator, passwordless bool) er
 	if a == nil || a.rpID == "" || a.origin == "" {
 		return errors.New("sessiontest: authenticator needs an RP ID and an origin")
 	}
-	u, err := s.mustUser("register WebAuthn credential", userID)
-	if err != nil {
-		return err
-	}
-	if u.machine {
-		return fmt.Errorf("sessiontest: user %q is a machine user", userID)
-	}
 	vc, pub, err := a.newCredential(userID)
 	if err != nil {
 		return err
 	}
-	cred := webauthn.Credential{
-		ID: vc.id, PublicKey: pub, AttestationType: "none", AttestationFormat: "none",
-		Flags:         webauthn.CredentialFlags{UserPresent: true, UserVerified: passwordless},
-		Authenticator: webauthn.Authenticator{AAGUID: make([]byte, 16)},
-	}
-	u.mu.Lock()
-	u.creds = append(u.creds, waCred{cred: cred, rpID: a.rpID, passwordless: passwordless})
-	u.mu.Unlock()
-	s.originsMu.Lock()
-	if s.origins == nil {
-		s.origins = make(map[string][]string)
-	}
-	found := false
-	for _, o := range s.origins[a.rpID] {
-		found = found || o == a.origin
-	}
-	if !found {
-		s.origins[a.rpID] = append(s.origins[a.rpID], a.origin)
-	}
-	s.originsMu.Unlock()
-	return nil
+	return s.AddWebAuthnCredential(userID, WebAuthnCredential{ID: vc.id, PublicKey: pub, RPID: a.rpID,
+		Passkey: passwordless, Origin: a.origin})
 }
 
 // Assert answers a WebAuthn challenge like navigator.credentials.get would.
@@ -242,35 +203,28 @@ func (u *waUser) WebAuthnCredentials() []webauthn.Credential { return u.creds }
 
 func (s *Server) relyingParty(rpID string) (*webauthn.WebAuthn, error) {
 	origins := []string{"https://" + rpID}
-	s.originsMu.Lock()
 	origins = append(origins, s.origins[rpID]...)
-	s.originsMu.Unlock()
 	origins = append(origins, s.cfg.webauthnOrigins...)
 	return webauthn.New(&webauthn.Config{RPID: rpID, RPDisplayName: "ZITADEL", RPOrigins: origins})
 }
 
 func credsOf(u *userRec, rpID string, passwordless bool) *waUser {
 	wu := &waUser{id: []byte(u.id), name: u.loginName}
-	u.mu.Lock()
 	for _, c := range u.creds {
 		if c.passwordless == passwordless && c.rpID == rpID {
 			wu.creds = append(wu.creds, c.cred)
 		}
 	}
-	u.mu.Unlock()
 	return wu
 }
 
 func (s *Server) webauthnUser(w *work) (*userRec, error) {
 	u := w.user
 	if u == nil {
-		return nil, zerr(connect.CodeFailedPrecondition, IDWebAuthNNoUser, msgUserIDMissing)
+		return nil, zerr(connect.CodeFailedPrecondition, IDWebAuthNNoUser, keyUserIDMissing)
 	}
-	u.mu.Lock()
-	gone := u.removed || u.state != UserStateActive || u.machine
-	u.mu.Unlock()
-	if gone {
-		return nil, zerr(connect.CodeFailedPrecondition, IDWebAuthNUserNotActive, msgUserNotFound)
+	if u.removed || u.state != UserStateActive || u.machine {
+		return nil, zerr(connect.CodeFailedPrecondition, IDWebAuthNUserNotActive, keyUserNotFound)
 	}
 	return u, nil
 }
@@ -284,11 +238,11 @@ func (s *Server) challengeWebAuthN(w *work, req *sessionv2.RequestChallenges_Web
 	passwordless := req.GetUserVerificationRequirement() == sessionv2.UserVerificationRequirement_USER_VERIFICATION_REQUIREMENT_REQUIRED
 	wu := credsOf(u, domain, passwordless)
 	if len(wu.creds) == 0 {
-		return zerr(connect.CodeInternal, IDWebAuthNBeginLogin, msgWebAuthNBeginFailed)
+		return zerr(connect.CodeInternal, IDWebAuthNBeginLogin, keyWebAuthNBeginFailed)
 	}
 	rp, err := s.relyingParty(domain)
 	if err != nil {
-		return zerr(connect.CodeInternal, IDWebAuthNBeginLogin, msgWebAuthNBeginFailed)
+		return zerr(connect.CodeInternal, IDWebAuthNBeginLogin, keyWebAuthNBeginFailed)
 	}
 	uv := protocol.VerificationRequired
 	switch req.GetUserVerificationRequirement() {
@@ -299,15 +253,15 @@ func (s *Server) challengeWebAuthN(w *work, req *sessionv2.RequestChallenges_Web
 	}
 	assertion, sd, err := rp.BeginLogin(wu, webauthn.WithUserVerification(uv))
 	if err != nil {
-		return zerr(connect.CodeInternal, IDWebAuthNBeginLogin, msgWebAuthNBeginFailed)
+		return zerr(connect.CodeInternal, IDWebAuthNBeginLogin, keyWebAuthNBeginFailed)
 	}
 	raw, err := json.Marshal(assertion)
 	if err != nil {
-		return zerr(connect.CodeInternal, IDWebAuthNBeginLogin, msgWebAuthNBeginFailed)
+		return zerr(connect.CodeInternal, IDWebAuthNBeginLogin, keyWebAuthNBeginFailed)
 	}
 	st := &structpb.Struct{}
 	if err := protojson.Unmarshal(raw, st); err != nil {
-		return zerr(connect.CodeInternal, IDWebAuthNBeginLogin, msgWebAuthNBeginFailed)
+		return zerr(connect.CodeInternal, IDWebAuthNBeginLogin, keyWebAuthNBeginFailed)
 	}
 	sd.Expires = time.Time{} // expiry is governed by the session, not the wall clock
 	w.pend.wa, w.pend.waRPID, w.pend.waPasskey = sd, domain, passwordless
@@ -318,7 +272,7 @@ func (s *Server) challengeWebAuthN(w *work, req *sessionv2.RequestChallenges_Web
 
 func (s *Server) checkWebAuthN(w *work, req *sessionv2.CheckWebAuthN) error {
 	if w.pend.wa == nil {
-		return zerr(connect.CodeFailedPrecondition, IDWebAuthNNoChallenge, msgWebAuthNNoChallenge)
+		return zerr(connect.CodeFailedPrecondition, IDWebAuthNNoChallenge, keyWebAuthNNoChallenge)
 	}
 	u, err := s.webauthnUser(w)
 	if err != nil {
@@ -326,11 +280,11 @@ func (s *Server) checkWebAuthN(w *work, req *sessionv2.CheckWebAuthN) error {
 	}
 	raw, err := protojson.Marshal(req.GetCredentialAssertionData())
 	if err != nil {
-		return zerr(connect.CodeInternal, IDWebAuthNParse, msgWebAuthNValidate)
+		return zerr(connect.CodeInternal, IDWebAuthNParse, keyWebAuthNValidate)
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(raw)
 	if err != nil {
-		return zerr(connect.CodeInternal, IDWebAuthNParse, msgWebAuthNValidate)
+		return zerr(connect.CodeInternal, IDWebAuthNParse, keyWebAuthNValidate)
 	}
 	wu := credsOf(u, w.pend.waRPID, w.pend.waPasskey)
 	known := false
@@ -338,24 +292,22 @@ func (s *Server) checkWebAuthN(w *work, req *sessionv2.CheckWebAuthN) error {
 		known = known || bytes.Equal(c.ID, parsed.RawID)
 	}
 	if !known {
-		return zerr(connect.CodeFailedPrecondition, IDWebAuthNUnknownCred, msgWebAuthNNotFound)
+		return zerr(connect.CodeFailedPrecondition, IDWebAuthNUnknownCred, keyWebAuthNNotFound)
 	}
 	rp, err := s.relyingParty(w.pend.waRPID)
 	if err != nil {
-		return zerr(connect.CodeInternal, IDWebAuthNValidate, msgWebAuthNValidate)
+		return zerr(connect.CodeInternal, IDWebAuthNValidate, keyWebAuthNValidate)
 	}
 	cred, err := rp.ValidateLogin(wu, *w.pend.wa, parsed)
 	if err != nil {
-		return zerr(connect.CodeInternal, IDWebAuthNValidate, msgWebAuthNValidate)
+		return zerr(connect.CodeInternal, IDWebAuthNValidate, keyWebAuthNValidate)
 	}
 	// store the new sign count (a clone warning does not fail the check)
-	u.mu.Lock()
 	for i := range u.creds {
 		if bytes.Equal(u.creds[i].cred.ID, cred.ID) {
 			u.creds[i].cred.Authenticator.SignCount = cred.Authenticator.SignCount
 		}
 	}
-	u.mu.Unlock()
 	w.uv = parsed.Response.AuthenticatorData.Flags.UserVerified()
 	w.pend.wa, w.pend.waRPID, w.pend.waPasskey = nil, "", false
 	w.factors[fWebAuthN] = w.nowUS

@@ -18,7 +18,7 @@ import (
 )
 
 func (a *app) serveCommand() *cobra.Command {
-	var listen, seedPath string
+	var listen, seedPath, lag string
 	var allowRemote bool
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -71,7 +71,11 @@ testdata/seed.json in the source tree):
 			if err != nil {
 				return invalidErrorf("--seed %s: %v", source, err)
 			}
-			srv := sessiontest.NewUnstartedServer()
+			lagOpt, err := parseProjectionLag(lag)
+			if err != nil {
+				return usageErrorf("--projection-lag: %v", err)
+			}
+			srv := sessiontest.NewUnstartedServer(lagOpt)
 			defer srv.Close()
 			if err := applySeed(srv, seed); err != nil {
 				return invalidErrorf("--seed %s: %v", source, err)
@@ -84,10 +88,7 @@ testdata/seed.json in the source tree):
 			}
 			mux := http.NewServeMux()
 			srv.Mount(mux)
-			protocols := new(http.Protocols)
-			protocols.SetHTTP1(true)
-			protocols.SetUnencryptedHTTP2(true)
-			hs := &http.Server{Handler: mux, Protocols: protocols, ReadHeaderTimeout: 10 * time.Second}
+			hs := srv.NewHTTPServer(mux) // timeouts and limits: sessiontest.DefaultLimits
 			served := make(chan error, 1)
 			go func() { served <- hs.Serve(ln) }()
 			if allowRemote && !isLoopbackHost(host) {
@@ -112,5 +113,6 @@ testdata/seed.json in the source tree):
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free port)")
 	cmd.Flags().StringVar(&seedPath, "seed", "", "JSON `FILE` with users and access tokens (default: built-in example seed)")
 	cmd.Flags().BoolVar(&allowRemote, "allow-remote", false, "allow listening on a non-loopback address")
+	cmd.Flags().StringVar(&lag, "projection-lag", "", "make ListSessions and the user lookup lag writes like Zitadel's projections: `LIST[,USER]` durations, e.g. 30ms,120ms (default: no lag)")
 	return cmd
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,6 +75,18 @@ func newBrowser(t *testing.T) *browser {
 	return b
 }
 
+// submit marks the current page as seen and runs actions that load the
+// next page (a click on a submit button, a navigation): expectPage then
+// waits for that page.
+func (b *browser) submit(actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	b.do(append([]chromedp.Action[chromedp.Void]{
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := chromedp.Evaluate[chromedp.Void]("window.__e2eSeen = true")(ctx, t)
+			return err
+		})}, actions...)...)
+}
+
 // do runs actions with a time limit.
 func (b *browser) do(actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
@@ -108,13 +119,25 @@ func (b *browser) text(sel string) string {
 	return strings.TrimSpace(s)
 }
 
-// expectPage waits for the page whose <h1> is title, checks that the
-// page contains each of want, and takes its screenshot.
+// expectPage waits until the page whose <h1> is title has loaded, checks
+// that it shows each of want, and takes its screenshot.
 func (b *browser) expectPage(name, title string, want ...string) {
 	b.t.Helper()
-	b.do(chromedp.WaitVisible(chromedp.CSS("h1")))
-	if got := b.text("h1"); got != title {
-		b.t.Fatalf("page title %q, want %q (at %s); page:\n%s", got, title, b.location(), b.text("main"))
+	// A page that loaded since the last submit has no __e2eSeen mark.
+	const script = `!window.__e2eSeen && document.readyState === "complete" && document.querySelector("h1") ? document.querySelector("h1").textContent.trim() : ""`
+	var got string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		h1, err := chromedp.Run(ctx, chromedp.Evaluate[string](script))
+		cancel()
+		if err == nil { // errors are expected while a page is replaced
+			if got = h1; got == title {
+				break
+			}
+		}
+	}
+	if got != title {
+		b.t.Fatalf("no new page titled %q (at %s, showing %q)", title, b.location(), b.text("h1"))
 	}
 	body := b.text("main")
 	for _, w := range want {
@@ -153,4 +176,3 @@ func fill(sel, value string) chromedp.Action[chromedp.Void] {
 // click clicks the element.
 func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
 
-var _ = errors.New

@@ -33,11 +33,12 @@ func aliceUser() (id, password string) { return demoUsers[0].ID, demoUsers[0].Pa
 // and from there to the login page, and enters the login name.
 func signIn(b *browser, d *demo, loginName string) {
 	b.t.Helper()
-	b.do(chromedp.Navigate(d.URL))
+	b.submit(chromedp.Navigate(d.URL))
 	b.expectPage("app", "Demo app", "Sign in")
-	b.do(click("#sign-in"))
+	b.submit(click("#sign-in"))
 	b.expectPage("login", "Sign in", "demo-app", "openid")
-	b.do(fill("#loginName", loginName), click("button[type=submit]"))
+	b.do(fill("#loginName", loginName))
+	b.submit(click("button[type=submit]"))
 }
 
 func TestBrowserPasswordAndTOTP(t *testing.T) {
@@ -46,11 +47,13 @@ func TestBrowserPasswordAndTOTP(t *testing.T) {
 	id, password := aliceUser()
 	signIn(b, d, "alice@example.com")
 	b.expectPage("password", "Enter your password", "Alice Example (alice@example.com)")
-	b.do(fill("#password", password), click("button[type=submit]"))
+	b.do(fill("#password", password))
+	b.submit(click("button[type=submit]"))
 	b.expectPage("second-factor", "Confirm it's you", "authenticator app", "E-mail me a code", "Use a security key")
 	code, err := totp.GenerateCode(aliceTOTPSecret, d.StandIn.Clock().Now())
 	must(t, err)
-	b.do(fill("#code", code), click("form[action$='/mfa/totp'] button"))
+	b.do(fill("#code", code))
+	b.submit(click("form[action$='/mfa/totp'] button"))
 	b.expectPage("signed-in", "Signed in")
 	if sub := b.text("#sub"); sub != id {
 		t.Fatalf("the app shows sub %q, want alice's id %s", sub, id)
@@ -70,11 +73,14 @@ func TestBrowserWrongPasswordThenLocked(t *testing.T) {
 	b := newBrowser(t)
 	signIn(b, d, "alice@example.com")
 	b.expectPage("password", "Enter your password")
-	b.do(fill("#password", "not-the-password"), click("button[type=submit]"))
+	b.do(fill("#password", "not-the-password"))
+	b.submit(click("button[type=submit]"))
 	b.expectPage("wrong-password", "Enter your password", "Wrong password. 2 attempts left before your account is locked.")
-	b.do(fill("#password", "still-not-it"), click("button[type=submit]"))
+	b.do(fill("#password", "still-not-it"))
+	b.submit(click("button[type=submit]"))
 	b.expectPage("wrong-password-again", "Enter your password", "Wrong password. 1 attempt left before your account is locked.")
-	b.do(fill("#password", "nor-this"), click("button[type=submit]"))
+	b.do(fill("#password", "nor-this"))
+	b.submit(click("button[type=submit]"))
 	b.expectPage("locked", "Your account is locked", "Ask your administrator to unlock it.")
 }
 

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/sessionkit/zitadel-session-go/internal/heavytest"
 )
 
 const cliPackage = "github.com/sessionkit/zitadel-session-go/cmd/zitadel-session"
@@ -29,6 +31,7 @@ func buildCLI(tb testing.TB) string {
 // TestCLIBinarySize reports the size of the zitadel-session binary and
 // checks that it starts and prints its help.
 func TestCLIBinarySize(t *testing.T) {
+	heavytest.Require(t)
 	bin := buildCLI(t)
 	fi, err := os.Stat(bin)
 	must(t, err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
+	"github.com/sessionkit/zitadel-session-go/internal/heavytest"
 	"github.com/sessionkit/zitadel-session-go/session"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
 )
@@ -32,6 +33,7 @@ const (
 // password), Set (TOTP), Get (with the session token) and Delete. It
 // asserts zero errors, zero lost sessions and a bounded heap.
 func TestLoad(t *testing.T) {
+	heavytest.Require(t)
 	if testing.Short() {
 		t.Skip("load test skipped with -short")
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/sessionkit/zitadel-session-go/interceptors"
+	"github.com/sessionkit/zitadel-session-go/internal/heavytest"
 	"github.com/sessionkit/zitadel-session-go/session"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
 )
@@ -93,6 +94,7 @@ func testKey(t *testing.T) *interceptors.ServiceAccountKey {
 // how many token exchanges 10,000 calls cause within one token lifetime
 // (target: one, with one discovery).
 func TestRoundTripsAndTokenExchanges(t *testing.T) {
+	heavytest.Require(t)
 	calls := 10_000
 	if testing.Short() || raceEnabled {
 		calls = 1_000

@@ -12,7 +12,6 @@
 package validate
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -225,7 +224,12 @@ func compile(md protoreflect.MessageDescriptor, memo map[protoreflect.FullName]*
 			case kindEnum:
 				s.enumValues = fd.Enum().Values()
 				if len(r.notIn) > 0 {
-					s.notInText = "value must not be in list " + fmt.Sprint(r.notIn)
+					// PGV names enum values in the list: "[USER_VERIFICATION_REQUIREMENT_UNSPECIFIED]"
+					names := make([]string, len(r.notIn))
+					for i, n := range r.notIn {
+						names[i] = string(s.enumValues.ByNumber(protoreflect.EnumNumber(n)).Name())
+					}
+					s.notInText = "value must not be in list [" + strings.Join(names, " ") + "]"
 				}
 			case kindDuration:
 				s.durGtText = "value must be greater than " + r.gt.String()

@@ -360,7 +360,7 @@ func TestRequest(t *testing.T) {
 			path: "challenges.web_auth_n.domain", msg: "RequestChallenges_WebAuthN", field: "Domain", reason: between200,
 			text: "invalid CreateSessionRequest.Challenges: embedded message failed validation | caused by: invalid RequestChallenges.WebAuthN: embedded message failed validation | caused by: invalid RequestChallenges_WebAuthN.Domain: " + between200},
 		{name: "webauthn uv unspecified", req: webauthn("example.com", 0),
-			path: "challenges.web_auth_n.user_verification_requirement", msg: "RequestChallenges_WebAuthN", field: "UserVerificationRequirement", reason: "value must not be in list [0]"},
+			path: "challenges.web_auth_n.user_verification_requirement", msg: "RequestChallenges_WebAuthN", field: "UserVerificationRequirement", reason: "value must not be in list [USER_VERIFICATION_REQUIREMENT_UNSPECIFIED]"},
 		{name: "webauthn uv undefined", req: webauthn("example.com", 42),
 			path: "challenges.web_auth_n.user_verification_requirement", msg: "RequestChallenges_WebAuthN", field: "UserVerificationRequirement", reason: "value must be one of the defined enum values"},
 		{name: "send code empty template", req: sendCode(ptr("")),
