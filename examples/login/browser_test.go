@@ -175,4 +175,3 @@ func fill(sel, value string) chromedp.Action[chromedp.Void] {
 
 // click clicks the element.
 func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
-
