@@ -3,12 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
+
+	"github.com/sessionkit/zitadel-session-go/sessiontest"
 )
 
 // End to end, in a real browser: the demo app, the stand-in's authorize
@@ -89,4 +98,85 @@ func TestBrowserLockedUser(t *testing.T) {
 	b := newBrowser(t)
 	signIn(b, d, "locked@example.com")
 	b.expectPage("locked", "Your account is locked", "Ask your administrator to unlock it.")
+}
+
+// TestBrowserPasskey signs in without a password: Chromium's virtual
+// WebAuthn authenticator (DevTools WebAuthn domain) holds a passkey whose
+// public key is seeded in the stand-in, and answers the challenge that
+// webauthn.js hands to navigator.credentials.get.
+func TestBrowserPasskey(t *testing.T) {
+	d, _ := startTestDemo(t)
+	b := newBrowser(t)
+	id, _ := aliceUser()
+
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	must(t, err)
+	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	must(t, err)
+	private, err := x509.MarshalPKCS8PrivateKey(key)
+	must(t, err)
+	credID := make([]byte, 32)
+	_, _ = rand.Read(credID)
+	must(t, d.StandIn.AddWebAuthnCredential(id, sessiontest.WebAuthnCredential{
+		ID: credID, PublicKey: pub, RPID: "localhost", Passkey: true}))
+	b.do(chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tgt, webauthn.Enable, webauthn.EnableParams{}); err != nil {
+			return err
+		}
+		auth, err := cdp.Call(ctx, tgt, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
+			Options: &webauthn.VirtualAuthenticatorOptions{
+				Protocol: webauthn.AuthenticatorProtocolCtap2, Transport: webauthn.AuthenticatorTransportInternal,
+				HasResidentKey: true, HasUserVerification: true, IsUserVerified: true, AutomaticPresenceSimulation: true,
+				// cdproto always sends generateCmtgKeyOnNextOperation, which Chromium
+				// accepts only from an authenticator with the CMTG extension.
+				HasCmtgKey: true,
+			}})
+		if err != nil {
+			return err
+		}
+		_, err = cdp.Call(ctx, tgt, webauthn.AddCredential, webauthn.AddCredentialParams{
+			AuthenticatorID: auth.AuthenticatorID,
+			Credential: &webauthn.Credential{CredentialID: credID, RpID: "localhost", PrivateKey: private,
+				UserHandle: []byte(id), SignCount: 0},
+		})
+		return err
+	}))
+
+	signIn(b, d, "alice@example.com")
+	b.expectPage("password", "Enter your password", "Sign in with a passkey instead")
+	b.submit(click("#use-passkey"))
+	b.expectPage("passkey", "Use your passkey", "Use my passkey")
+	b.submit(click("#webauthn"))
+	b.expectPage("signed-in-with-passkey", "Signed in")
+	if sub := b.text("#sub"); sub != id {
+		t.Fatalf("the app shows sub %q, want alice's id %s", sub, id)
+	}
+	if amr := b.text("#amr"); amr != "user mfa" {
+		t.Fatalf("the app shows amr %q, want %q (a user-verifying passkey, as Zitadel writes it)", amr, "user mfa")
+	}
+
+	// Again, as a browser without the WebAuthn JSON helpers
+	// (parseRequestOptionsFromJSON, toJSON) would: webauthn.js converts
+	// base64url itself.
+	b.submit(click("a.button"))
+	b.expectPage("login-again", "Sign in")
+	b.do(fill("#loginName", "alice@example.com"))
+	b.submit(click("button[type=submit]"))
+	b.expectPage("password-again", "Enter your password")
+	b.submit(click("#use-passkey"))
+	b.expectPage("passkey-without-json-helpers", "Use your passkey")
+	b.do(chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
+		gone, err := chromedp.Evaluate[bool](`delete PublicKeyCredential.parseRequestOptionsFromJSON;
+			delete PublicKeyCredential.prototype.toJSON;
+			PublicKeyCredential.parseRequestOptionsFromJSON === undefined && PublicKeyCredential.prototype.toJSON === undefined`)(ctx, tgt)
+		if err == nil && !gone {
+			err = errors.New("the WebAuthn JSON helpers could not be removed")
+		}
+		return err
+	}))
+	b.submit(click("#webauthn"))
+	b.expectPage("signed-in-again", "Signed in")
+	if amr := b.text("#amr"); amr != "user mfa" {
+		t.Fatalf("without the JSON helpers: amr %q, want %q", amr, "user mfa")
+	}
 }

@@ -278,7 +278,7 @@ func TestPasskeyInsteadOfPassword(t *testing.T) {
 	must(t, h.srv.RegisterPasskey("erin", a))
 	h.loginName(t, "erin@example.com")
 	p := h.post(testBase+"/passkey/start", nil)
-	expect(t, p, http.StatusOK, "Your browser asks for your passkey", "/static/webauthn.js")
+	expect(t, p, http.StatusOK, "Your browser or phone will ask for your passkey", "/static/webauthn.js")
 	m := optionsAttr.FindStringSubmatch(p.body)
 	if m == nil {
 		t.Fatalf("no data-webauthn options on the page:\n%s", p.body)

@@ -37,5 +37,5 @@ async function signIn() {
   }
 }
 
+// On the button's click (some browsers allow WebAuthn only on a user gesture).
 form.addEventListener("submit", (event) => { event.preventDefault(); signIn(); });
-signIn();
