@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -12,6 +13,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/sessionkit/zitadel-session-go/sessiontest"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -140,5 +143,57 @@ func TestPromptNone(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther || back.Path != "/app/callback" ||
 		back.Query().Get("error") != "login_required" || back.Query().Get("state") != "st-1" {
 		t.Fatalf("prompt=none: %d to %q, want 303 to the app with error=login_required", res.StatusCode, back)
+	}
+}
+
+// TestAgainstASeparateZitadel runs the service as it runs against a real
+// Zitadel or a separately started `zitadel-session serve`: URL, login
+// client token and client ID from the configuration, no stand-in in
+// process. A plain HTTP client (following redirects, keeping cookies) walks
+// app → authorize → login name → password → callback → the app's page.
+func TestAgainstASeparateZitadel(t *testing.T) {
+	zitadel := sessiontest.NewServer(sessiontest.WithOpenIDProvider())
+	defer zitadel.Close()
+	must(t, zitadel.AddUser(sessiontest.User{ID: "carol", LoginName: "carol@example.com", Password: carolPassword}))
+	must(t, zitadel.AddAccessToken("login-client-pat", "", sessiontest.PermissionSessionRead, sessiontest.PermissionSessionWrite))
+	env := map[string]string{"ZITADEL_URL": zitadel.URL(), "ZITADEL_TOKEN": "login-client-pat", "APP_CLIENT_ID": "my-app",
+		"LOGIN_LISTEN": "127.0.0.1:0", "LOGIN_COOKIE_SECRET": strings.Repeat("k", 40)}
+	cfg, err := parseConfig(nil, func(k string) string { return env[k] }, io.Discard)
+	must(t, err)
+	d, err := start(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	must(t, err)
+	defer d.Close()
+	if d.StandIn != nil {
+		t.Fatal("a stand-in was started although ZITADEL_URL is set")
+	}
+	origin := strings.TrimSuffix(d.URL, "/app")
+	must(t, zitadel.AddApplication(sessiontest.Application{ClientID: "my-app",
+		RedirectURIs: []string{origin + "/app/callback"}, LoginBaseURI: origin + "/ui/v2/login"}))
+
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	page := func(res *http.Response, err error) (string, string) {
+		t.Helper()
+		must(t, err)
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d\n%s", res.Request.URL, res.StatusCode, b)
+		}
+		return res.Request.URL.String(), string(b)
+	}
+	at, body := page(c.Get(d.URL + "/login"))
+	if !strings.Contains(at, "/ui/v2/login/login?authRequest=V2_") || !strings.Contains(body, "my-app") {
+		t.Fatalf("the app's sign-in led to %s", at)
+	}
+	ar, _ := url.Parse(at)
+	_, body = page(c.PostForm(origin+"/ui/v2/login/login", url.Values{"authRequest": {ar.Query().Get("authRequest")}, "loginName": {"carol@example.com"}}))
+	if !strings.Contains(body, "Enter your password") {
+		t.Fatalf("after the login name:\n%s", body)
+	}
+	at, body = page(c.PostForm(origin+"/ui/v2/login/password", url.Values{"password": {carolPassword}}))
+	if !strings.HasPrefix(at, origin+"/app/callback?code=") || !strings.Contains(body, `<code>carol</code>`) ||
+		!strings.Contains(body, `<code>pwd</code>`) {
+		t.Fatalf("after the password, at %s:\n%s", at, body)
 	}
 }
