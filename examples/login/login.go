@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -412,7 +413,10 @@ func (ui *loginUI) authRequest(ctx context.Context, id string) (*oidcv2.AuthRequ
 	}
 	res, err := ui.zitadel.RawOIDC().GetAuthRequest(ctx, &oidcv2.GetAuthRequestRequest{AuthRequestId: id})
 	if err != nil {
-		return nil, session.WrapError(err)
+		if err = session.WrapError(err); session.IsNotFound(err) {
+			return nil, fmt.Errorf("%w: %w", errRequestGone, err)
+		}
+		return nil, err
 	}
 	return res.GetAuthRequest(), nil
 }

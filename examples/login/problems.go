@@ -32,6 +32,7 @@ func idOf(err error) string {
 // Errors of this service itself.
 var (
 	errNoAuthRequest = errors.New("no or malformed authRequest parameter")
+	errRequestGone   = errors.New("auth request unknown or finished")
 	errExpired       = errors.New("session expired")
 	errBadCallback   = errors.New("callback URL from Zitadel is not an http(s) URL")
 	errNoPolicy      = errors.New("no policy chosen for this login")
@@ -119,14 +120,16 @@ var (
 
 // problemFor classifies an error that ends the attempt.
 func (ui *loginUI) problemFor(err error) problem {
+	switch {
+	case errors.Is(err, errNoAuthRequest):
+		return problemNoRequest
+	case errors.Is(err, errRequestGone):
+		return problemRequestGone
+	case errors.Is(err, errExpired):
+		return problemExpired
+	}
 	var e *session.Error
 	if !errors.As(err, &e) {
-		switch {
-		case errors.Is(err, errNoAuthRequest):
-			return problemNoRequest
-		case errors.Is(err, errExpired):
-			return problemExpired
-		}
 		return problemInternal
 	}
 	switch {
@@ -135,9 +138,8 @@ func (ui *loginUI) problemFor(err error) problem {
 		return problemLocked
 	case session.IsSessionExpired(err):
 		return problemExpired
-	case session.IsAlreadyHandled(err), e.Op == "CreateCallback" && session.IsNotFound(err), e.Op == "" && session.IsNotFound(err):
-		// Finished before, or unknown to CreateCallback or GetAuthRequest
-		// (which runs through Raw and WrapError: no Op).
+	case session.IsAlreadyHandled(err), e.Op == "CreateCallback" && session.IsNotFound(err):
+		// Finished before, or unknown to FinishOIDC / FailOIDC.
 		return problemRequestGone
 	case session.IsSessionTerminated(err), session.IsUnauthenticated(err), session.IsNotFound(err):
 		// The session token is stale, or the session is gone.
