@@ -207,7 +207,7 @@ func (ui *loginUI) needsSecondFactor(ctx context.Context, h *session.Handle) (bo
 // showSecondFactor offers the second factors: an authenticator-app code, a
 // code by e-mail, a security key (Get).
 func (ui *loginUI) showSecondFactor(w http.ResponseWriter, r *http.Request) {
-	f, h, ok := ui.resume(w, r)
+	f, h, ok := ui.resumeSecondFactor(w, r)
 	if !ok {
 		return
 	}
@@ -222,7 +222,7 @@ func (ui *loginUI) submitTOTP(w http.ResponseWriter, r *http.Request) {
 // sendEmailCode makes Zitadel e-mail a one-time code whose link leads back
 // to this service (Set: ChallengeOTPEmailLink).
 func (ui *loginUI) sendEmailCode(w http.ResponseWriter, r *http.Request) {
-	f, h, ok := ui.resume(w, r)
+	f, h, ok := ui.resumeSecondFactor(w, r)
 	if !ok {
 		return
 	}
@@ -245,7 +245,7 @@ func (ui *loginUI) sendEmailCode(w http.ResponseWriter, r *http.Request) {
 // showEmailCode asks for the e-mailed code; the link in the e-mail fills it
 // in (Get).
 func (ui *loginUI) showEmailCode(w http.ResponseWriter, r *http.Request) {
-	f, h, ok := ui.resume(w, r)
+	f, h, ok := ui.resumeSecondFactor(w, r)
 	if !ok {
 		return
 	}
@@ -260,7 +260,7 @@ func (ui *loginUI) submitEmailCode(w http.ResponseWriter, r *http.Request) {
 // checkSecondFactor runs one second-factor check (Set) and finishes the
 // login; a wrong code shows the page again.
 func (ui *loginUI) checkSecondFactor(w http.ResponseWriter, r *http.Request, page string, check session.Check) {
-	f, h, ok := ui.resume(w, r)
+	f, h, ok := ui.resumeSecondFactor(w, r)
 	if !ok {
 		return
 	}
@@ -375,6 +375,17 @@ func (ui *loginUI) resume(w http.ResponseWriter, r *http.Request) (flow, *sessio
 		return flow{}, nil, false
 	}
 	return f, ui.zitadel.Resume(f.SessionID, f.SessionToken), true
+}
+
+// resumeSecondFactor is resume for the second-factor pages, which come
+// after the password: before it, they send the browser to the password page.
+func (ui *loginUI) resumeSecondFactor(w http.ResponseWriter, r *http.Request) (flow, *session.Handle, bool) {
+	f, h, ok := ui.resume(w, r)
+	if ok && f.Policy != policyPasswordAndMFA {
+		ui.redirect(w, r, "/password")
+		return flow{}, nil, false
+	}
+	return f, h, ok
 }
 
 // page renders a page of a login in progress with the user's name (Get).

@@ -430,3 +430,14 @@ func (h *harness) noSecrets(t *testing.T, secrets ...string) {
 		}
 	}
 }
+
+func TestSecondFactorPagesComeAfterThePassword(t *testing.T) {
+	h := newHarness(t)
+	h.loginName(t, "alice@example.com")
+	expectRedirect(t, h.get(testBase+"/mfa"), testBase+"/password")
+	expectRedirect(t, h.post(testBase+"/mfa/totp", url.Values{"code": {h.totp(t)}}), testBase+"/password")
+	expectRedirect(t, h.post(testBase+"/mfa/email/send", nil), testBase+"/password")
+	if len(h.srv.Outbox()) != 0 {
+		t.Fatal("an e-mail code was sent before the password was checked")
+	}
+}
