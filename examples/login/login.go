@@ -404,7 +404,6 @@ func (ui *loginUI) page(w http.ResponseWriter, r *http.Request, f flow, h *sessi
 	if u.DisplayName != "" {
 		v.User = u.DisplayName + " (" + u.LoginName + ")"
 	}
-	v.SecondFactor = f.Policy == policyPasswordAndMFA
 	ui.render(w, status, name, v)
 }
 

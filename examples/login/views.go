@@ -29,10 +29,9 @@ type view struct {
 	User  string
 	Error string // a message about the last input, shown above the form
 
-	Request      *requestView // login: what is asking
-	LoginName    string       // login: prefilled login name
-	SecondFactor bool         // password step done, a second factor is due
-	Code         string       // email: the code from the e-mailed link
+	Request   *requestView // login: what is asking
+	LoginName string       // login: prefilled login name
+	Code      string       // email: the code from the e-mailed link
 	// WebAuthnOptions is Zitadel's credential request options (JSON) for
 	// navigator.credentials.get.
 	WebAuthnOptions string
