@@ -126,6 +126,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	// Libraries that log through the default logger (the stand-in's OpenID
+	// provider lists its routes at start-up) only speak up for warnings.
+	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	d, err := start(ctx, cfg, log)
 	if err != nil {
 		return err
