@@ -70,7 +70,32 @@ func TestBrowserPasswordAndTOTP(t *testing.T) {
 	if amr := b.text("#amr"); amr != "pwd otp mfa" {
 		t.Fatalf("the app shows amr %q, want %q (password + TOTP, as Zitadel writes it)", amr, "pwd otp mfa")
 	}
-	for _, secret := range []string{password, code} {
+
+	// Again with a code by e-mail: the link in the stand-in's outbox fills
+	// it in.
+	b.submit(click("a.button"))
+	b.expectPage("login-again", "Sign in")
+	b.do(fill("#loginName", "alice@example.com"))
+	b.submit(click("button[type=submit]"))
+	b.expectPage("password-again", "Enter your password")
+	b.do(fill("#password", password))
+	b.submit(click("button[type=submit]"))
+	b.expectPage("second-factor-again", "Confirm it's you")
+	b.submit(click("#email-code"))
+	b.expectPage("email-code", "Enter the code we e-mailed you", "We have e-mailed you a code.")
+	mail := d.StandIn.Outbox()
+	if len(mail) != 1 || mail[0].Channel != "email" || mail[0].UserID != id {
+		t.Fatalf("the stand-in's outbox: %+v", mail)
+	}
+	b.submit(chromedp.Navigate(mail[0].URL))
+	b.expectPage("email-code-from-link", "Enter the code we e-mailed you")
+	b.submit(click("form[action$='/mfa/email'] button[type=submit]"))
+	b.expectPage("signed-in-with-email-code", "Signed in")
+	if amr := b.text("#amr"); amr != "pwd otp mfa" {
+		t.Fatalf("with an e-mailed code: amr %q, want %q", amr, "pwd otp mfa")
+	}
+
+	for _, secret := range []string{password, code, mail[0].Code} {
 		if strings.Contains(logs.String(), secret) {
 			t.Error("the log shows a secret")
 		}
