@@ -57,8 +57,9 @@ command).`,
 				u := seed.Users[0]
 				srv := sessiontest.NewServer()
 				defer srv.Close()
-				defer a.closeClients()  // before srv.Close, so it need not wait for idle connections
-				seed.Applications = nil // the demo uses the Session API only; serve is the OpenID provider
+				defer a.closeClients() // before srv.Close, so it need not wait for idle connections
+				// The demo uses the Session API only; serve is the OpenID provider.
+				seed.Applications = nil
 				if err := applySeed(srv, seed); err != nil {
 					return fmt.Errorf("seeding the test server: %v", err)
 				}
