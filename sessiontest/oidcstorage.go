@@ -108,7 +108,7 @@ type sessionBound interface{ session() string }
 func (p *oidcProvider) createRequest(ctx context.Context, ar *oidc.AuthRequest, hintUser, loginClient string) *oidcRequest {
 	s := p.s
 	id := "V2_" + p.newID()
-	now := s.clock.Now()
+	now := s.clock.Now().UTC().Truncate(time.Microsecond) // Zitadel's timestamps have µs precision
 	req := &oidcRequest{id: id, created: now, issuer: op.IssuerFromContext(ctx), loginClient: loginClient,
 		hintUserID: hintUser, req: *ar}
 	req.req.Scopes = slices.Clone(ar.Scopes)
