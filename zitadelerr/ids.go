@@ -258,6 +258,14 @@ const (
 	// already been handled"): CreateResponse for a SAML request that was
 	// already finished.
 	SAMLRequestAlreadyHandled = "COMMAND-ttPKNdAIFT"
+	// AuthRequestHandledOnError (FAILED_PRECONDITION, "Auth Request has
+	// already been handled"): CreateCallback with an error (FailOIDC) for an
+	// auth request that is unknown or already finished.
+	AuthRequestHandledOnError = "COMMAND-Sx202nt"
+	// SAMLRequestHandledOnError (FAILED_PRECONDITION, "SAMLRequest has
+	// already been handled"): CreateResponse with an error (FailSAML) for a
+	// SAML request that is unknown or already finished.
+	SAMLRequestHandledOnError = "COMMAND-32lGj1Fhjt"
 	// CallbackSessionTokenInvalid (INVALID_ARGUMENT, "Session Token is
 	// invalid"): CreateCallback with a session token that cannot be
 	// decrypted (garbled).

@@ -111,6 +111,8 @@ var kinds = map[string]Kind{
 
 	AuthRequestAlreadyHandled: KindAlreadyHandled,
 	SAMLRequestAlreadyHandled: KindAlreadyHandled,
+	AuthRequestHandledOnError: KindAlreadyHandled,
+	SAMLRequestHandledOnError: KindAlreadyHandled,
 	AuthRequestHandled:        KindAlreadyHandled,
 	SAMLRequestHandled:        KindAlreadyHandled,
 

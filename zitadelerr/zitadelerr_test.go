@@ -78,10 +78,15 @@ var testServerIDs = []struct {
 	{"IDRecoveryInvalid", "DOMAIN-6uvh0", zitadelerr.RecoveryInvalid},
 	{"IDListCreatorInvalid", "GRPC-x8n24uh", zitadelerr.ListCreatorInvalid},
 	{"IDListUserAgentInvalid", "GRPC-x8n23uh", zitadelerr.ListUserAgentInvalid},
-	{"IDAuthRequestNotFound", "QUERY-Gsfw2", zitadelerr.AuthRequestNotFound}, //nolint:staticcheck // kept for sessiontest
-	{"IDAuthRequestHandled", "COMMAND-Sf3gt", zitadelerr.AuthRequestHandled}, //nolint:staticcheck // kept for sessiontest
-	{"IDSAMLRequestNotFound", "QUERY-Sgwg2", zitadelerr.SAMLRequestNotFound}, //nolint:staticcheck // kept for sessiontest
-	{"IDSAMLRequestHandled", "COMMAND-Bg3d1", zitadelerr.SAMLRequestHandled}, //nolint:staticcheck // kept for sessiontest
+	{"IDAuthHeaderInvalid", "AUTH-toLo1", zitadelerr.AuthHeaderInvalid},
+	{"IDAuthRequestNotFound", "QUERY-Thee9", zitadelerr.LoginRequestNotFound},
+	{"IDSAMLRequestNotFound", "QUERY-Thee9", zitadelerr.LoginRequestNotFound},
+	{"IDAuthRequestNotExisting", "COMMAND-jae5P", zitadelerr.CallbackRequestNotFound},
+	{"IDSAMLRequestNotExisting", "COMMAND-GH3PVLSfXC", zitadelerr.ResponseRequestNotFound},
+	{"IDAuthRequestHandled", "COMMAND-Sx208nt", zitadelerr.AuthRequestAlreadyHandled},
+	{"IDSAMLRequestHandled", "COMMAND-ttPKNdAIFT", zitadelerr.SAMLRequestAlreadyHandled},
+	{"IDAuthRequestHandledOnError", "COMMAND-Sx202nt", zitadelerr.AuthRequestHandledOnError},
+	{"IDSAMLRequestHandledOnError", "COMMAND-32lGj1Fhjt", zitadelerr.SAMLRequestHandledOnError},
 }
 
 func TestTestServerIDsExistHere(t *testing.T) {
