@@ -25,7 +25,7 @@ func countingServer(t *testing.T) (url string, requests *atomic.Int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := sessiontest.NewUnstartedServer()
+	srv := sessiontest.NewUnstartedServer(sessiontest.WithOpenIDProvider()) // as serve runs it
 	t.Cleanup(srv.Close)
 	if err := applySeed(srv, seed); err != nil {
 		t.Fatal(err)
