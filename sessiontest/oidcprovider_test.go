@@ -785,3 +785,38 @@ func TestOIDCPKCERequired(t *testing.T) {
 		t.Errorf("with PKCE: %d %s", st, body)
 	}
 }
+
+// TestOIDCIntrospectAndRevoke: a confidential client introspects a live
+// access token; revoking it makes userinfo refuse it.
+func TestOIDCIntrospectAndRevoke(t *testing.T) {
+	o := newOPEnv(t)
+	v := oauth2.GenerateVerifier()
+	code := o.callback(o.authorize(authorizeParams(v), nil), o.passwordSession("u2"), "st-abc+123")
+	_, tok := o.token(url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {appCB}, "client_id": {appPublic}, "code_verifier": {v}}, "", "")
+	access, _ := tok["access_token"].(string)
+	basic := func(user, pass string) http.Header {
+		req, _ := http.NewRequest(http.MethodPost, "/", nil)
+		req.SetBasicAuth(user, pass)
+		return http.Header{"Authorization": {req.Header.Get("Authorization")}}
+	}
+	st, _, body := o.do(http.MethodPost, "/oauth/v2/introspect", url.Values{"token": {access}}, basic(appWeb, appSecret))
+	var intro map[string]any
+	_ = json.Unmarshal([]byte(body), &intro)
+	if st != 200 || intro["active"] != true || intro["sub"] != "u2" || intro["client_id"] != appPublic {
+		t.Errorf("introspect: %d %s", st, body)
+	}
+	st, _, body = o.do(http.MethodPost, "/oauth/v2/introspect", url.Values{"token": {access}}, nil)
+	if st != 400 || !strings.Contains(body, "client_id or client_assertion must be provided") {
+		t.Errorf("introspect without client auth: %d %s", st, body)
+	}
+	st, _, body = o.do(http.MethodPost, "/oauth/v2/introspect", url.Values{"token": {access}}, basic(appWeb, "wrong"))
+	if st == 200 {
+		t.Errorf("introspect with a wrong secret: %d %s", st, body)
+	}
+	if st, _, body := o.do(http.MethodPost, "/oauth/v2/revoke", url.Values{"token": {access}, "client_id": {appPublic}}, nil); st != 200 {
+		t.Fatalf("revoke: %d %s", st, body)
+	}
+	if st, _, _ := o.do(http.MethodGet, "/oidc/v1/userinfo", nil, http.Header{"Authorization": {"Bearer " + access}}); st != 401 {
+		t.Errorf("userinfo after revoke: %d", st)
+	}
+}
