@@ -47,6 +47,16 @@ type Application struct {
 	PKCERequired bool
 }
 
+// String describes the application without its client secret.
+func (a Application) String() string {
+	secret := ""
+	if a.ClientSecret != "" {
+		secret = " secret:<redacted>"
+	}
+	return fmt.Sprintf("Application{ClientID:%q%s RedirectURIs:%q LoginBaseURI:%q ResponseTypes:%q GrantTypes:%q PKCERequired:%v}",
+		a.ClientID, secret, a.RedirectURIs, a.LoginBaseURI, a.ResponseTypes, a.GrantTypes, a.PKCERequired)
+}
+
 // Application field names, Go and JSON, for error messages.
 var appFieldJSON = map[string]string{
 	"ClientID": "clientId", "ClientSecret": "clientSecret", "RedirectURIs": "redirectUris",
@@ -201,6 +211,9 @@ type SeedApplication struct {
 	GrantTypes             []string `json:"grantTypes,omitempty"`
 	PKCERequired           bool     `json:"pkceRequired,omitempty"`
 }
+
+// String describes the seed entry without its client secret.
+func (sa SeedApplication) String() string { return sa.application().String() }
 
 func (sa SeedApplication) application() Application {
 	return Application{ClientID: sa.ClientID, ClientSecret: sa.ClientSecret, RedirectURIs: sa.RedirectURIs,

@@ -820,3 +820,15 @@ func TestOIDCIntrospectAndRevoke(t *testing.T) {
 		t.Errorf("userinfo after revoke: %d", st)
 	}
 }
+
+// TestApplicationStringHidesSecret: formatting an application never shows
+// its client secret.
+func TestApplicationStringHidesSecret(t *testing.T) {
+	a := sessiontest.Application{ClientID: "web", ClientSecret: "top-secret-value", RedirectURIs: []string{appCB}, LoginBaseURI: appLoginUI}
+	sa := sessiontest.SeedApplication{ClientID: "web", ClientSecret: "top-secret-value"}
+	for _, s := range []string{a.String(), fmt.Sprintf("%v %+v %s", a, a, a), fmt.Sprint(sa), fmt.Sprintf("%+v", sa)} {
+		if strings.Contains(s, "top-secret-value") || !strings.Contains(s, "web") {
+			t.Errorf("formatted application %q", s)
+		}
+	}
+}
