@@ -700,12 +700,12 @@ func TestApplicationValidation(t *testing.T) {
 		{func(a *sessiontest.Application) { a.ClientID = "" }, "Application.ClientID: is required"},
 		{func(a *sessiontest.Application) { a.ClientID = "a b" }, "Application.ClientID: must be"},
 		{func(a *sessiontest.Application) { a.RedirectURIs = nil }, "Application.RedirectURIs: at least one"},
-		{func(a *sessiontest.Application) { a.RedirectURIs = []string{"https://ok/cb", "/relative"} }, "Application.RedirectURIs[1]: \"/relative\" is not an absolute URL"},
+		{func(a *sessiontest.Application) { a.RedirectURIs = []string{"https://ok/cb", "/relative"} }, "Application.RedirectURIs[1]: is not an absolute URL"},
 		{func(a *sessiontest.Application) { a.RedirectURIs = []string{"https://app/cb#frag"} }, "must not contain a fragment"},
 		{func(a *sessiontest.Application) { a.PostLogoutRedirectURIs = []string{"nope"} }, "Application.PostLogoutRedirectURIs[0]"},
 		{func(a *sessiontest.Application) { a.LoginBaseURI = "" }, "Application.LoginBaseURI: is required"},
 		{func(a *sessiontest.Application) { a.LoginBaseURI = "ftp://x/y" }, "Application.LoginBaseURI: must be an http or https URL"},
-		{func(a *sessiontest.Application) { a.ResponseTypes = []string{"token"} }, "Application.ResponseTypes[0]: unknown response type \"token\""},
+		{func(a *sessiontest.Application) { a.ResponseTypes = []string{"token"} }, "Application.ResponseTypes[0]: unknown response type"},
 		{func(a *sessiontest.Application) { a.GrantTypes = []string{"password"} }, "Application.GrantTypes[0]: unknown grant type"},
 		{func(a *sessiontest.Application) { a.GrantTypes = []string{"refresh_token"} }, "needs the grant type \"authorization_code\""},
 		{func(a *sessiontest.Application) { a.ResponseTypes = []string{"id_token"} }, "need the grant type \"implicit\""},
@@ -755,10 +755,10 @@ func TestSeedApplications(t *testing.T) {
 		t.Errorf("Applications() = %+v", a)
 	}
 	for _, tc := range []struct{ seed, want string }{
-		{`{"applications":[{"clientId":"a","redirectUris":["x"],"loginBaseUri":"/l"}]}`, `applications[0].redirectUris[0]: "x" is not an absolute URL`},
+		{`{"applications":[{"clientId":"a","redirectUris":["x"],"loginBaseUri":"/l"}]}`, `applications[0].redirectUris[0]: is not an absolute URL`},
 		{`{"applications":[{"clientId":"a","redirectUris":["http://a/cb"]}]}`, `applications[0].loginBaseUri: is required`},
-		{`{"applications":[{"clientId":"a","redirectUris":["http://a/cb"],"loginBaseUri":"/l","grantTypes":["x"]}]}`, `applications[0].grantTypes[0]: unknown grant type "x"`},
-		{`{"applications":[{"clientId":"a","redirectUris":["http://a/cb"],"loginBaseUri":"/l"},{"clientId":"a","redirectUris":["http://a/cb"],"loginBaseUri":"/l"}]}`, `applications[1].clientId: "a" is already used by applications[0]`},
+		{`{"applications":[{"clientId":"a","redirectUris":["http://a/cb"],"loginBaseUri":"/l","grantTypes":["x"]}]}`, `applications[0].grantTypes[0]: unknown grant type`},
+		{`{"applications":[{"clientId":"a","redirectUris":["http://a/cb"],"loginBaseUri":"/l"},{"clientId":"a","redirectUris":["http://a/cb"],"loginBaseUri":"/l"}]}`, `applications[1].clientId: is already used by applications[0]`},
 		{`{"applications":[{"clientId":"a","redirectUri":["http://a/cb"]}]}`, `unknown field "redirectUri"`},
 	} {
 		if _, err := sessiontest.LoadSeed(strings.NewReader(tc.seed)); err == nil || !strings.Contains(err.Error(), tc.want) {

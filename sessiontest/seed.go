@@ -20,7 +20,7 @@ type Seed struct {
 	Tokens []SeedToken `json:"tokens"`
 	// Applications are OIDC applications of the OpenID provider (see
 	// WithOpenIDProvider and SeedApplication).
-	Applications []SeedApplication `json:"applications,omitempty"`
+	Applications []SeedApplication `json:"applications"`
 }
 
 // SeedUser is a user in a Seed. See User for the meaning of the fields.

@@ -126,6 +126,8 @@ func FuzzLoadSeed(f *testing.F) {
 	f.Add([]byte(`{"users":[],"tokens":[],"extra":true}`))
 	f.Add([]byte(`{"users":[{"id":"u1","loginName":"a","totpSecret":"not base32 at all 0123456789"}]}`))
 	f.Add([]byte(`{"tokens":[{"token":"tok-0123456789abcdef","permissions":["session.admin"]}]}`))
+	f.Add([]byte(`{"applications":[{"clientId":"app","clientSecret":"app-secret-0123456789","redirectUris":["http://localhost:4000/cb"],"loginBaseUri":"/ui/v2/login","grantTypes":["authorization_code","refresh_token"]}]}`))
+	f.Add([]byte(`{"applications":[{"clientId":"a b","redirectUris":["cb#x"],"loginBaseUri":"ftp://x","responseTypes":["token"]}]}`))
 	f.Add([]byte(`{} []`))
 	f.Add([]byte(``))
 
@@ -136,6 +138,9 @@ func FuzzLoadSeed(f *testing.F) {
 		}
 		for _, tk := range s.Tokens {
 			out = append(out, tk.Token)
+		}
+		for _, a := range s.Applications {
+			out = append(out, a.ClientSecret)
 		}
 		return out
 	}
