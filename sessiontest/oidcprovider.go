@@ -309,7 +309,7 @@ func (o *opServer) VerifyAuthRequest(ctx context.Context, r *op.Request[oidc.Aut
 		return nil, err
 	}
 	if err := op.ValidateAuthReqCodeChallengeMethod(ar.CodeChallenge, ar.CodeChallengeMethod); err != nil {
-		return nil, oidc.ErrInvalidRequest().WithDescription("The code_challenge_method is not supported.")
+		return nil, err
 	}
 	if app.a.PKCERequired && ar.CodeChallenge == "" {
 		return nil, oidc.ErrInvalidRequest().WithDescription("The code_challenge is missing. This application requires PKCE (code_challenge with code_challenge_method S256).")

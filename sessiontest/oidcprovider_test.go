@@ -311,7 +311,7 @@ func TestOIDCAuthorizeErrors(t *testing.T) {
 		{"prompt none with login", with(func(p url.Values) { p.Set("prompt", "none login") }), 400, "invalid_request",
 			"The prompt parameter `none` must only be used as a single value"},
 		{"unsupported challenge method", with(func(p url.Values) { p.Set("code_challenge_method", "S512") }), 400, "invalid_request",
-			"The code_challenge_method is not supported."},
+			"The code_challenge_method is not supported. If you have any questions, you may contact the administrator of the application."},
 	}
 	first := o.authorize(authorizeParams(v), nil)
 	for _, tc := range cases {
