@@ -127,6 +127,8 @@ func FuzzLoadSeed(f *testing.F) {
 	f.Add([]byte(`{"users":[{"id":"u1","loginName":"a","totpSecret":"not base32 at all 0123456789"}]}`))
 	f.Add([]byte(`{"tokens":[{"token":"tok-0123456789abcdef","permissions":["session.admin"]}]}`))
 	f.Add([]byte(`{"organizations":[{"id":"o","lockoutPolicy":{"maxPasswordAttempts":2}}],"users":[{"id":"u","loginName":"u","organizationId":"o","recoveryCodes":["RC-0123456789"],"idpLinks":[{"idpId":"i","idpUserId":"x"}],"webauthn":[{"type":"u2f","credentialId":"AQ","publicKey":"AQ","rpId":"r"}]}],"intents":[{"id":"1","token":"aW50ZW50LXRva2VuLTAxMjM0","userId":"u","state":"failed","expiresAt":"2030-01-01T00:00:00Z"}],"authRequests":[{"id":"V2_1","clientId":"c","redirectUri":"https://x","scopes":[]}],"samlRequests":[{"id":"V2_2","acsUrl":"https://x","binding":"b"}]}`))
+	f.Add([]byte(`{"applications":[{"clientId":"app","clientSecret":"app-secret-0123456789","redirectUris":["http://localhost:4000/cb"],"loginBaseUri":"/ui/v2/login","grantTypes":["authorization_code","refresh_token"]}]}`))
+	f.Add([]byte(`{"applications":[{"clientId":"a b","redirectUris":["cb#x"],"loginBaseUri":"ftp://x","responseTypes":["token"]}]}`))
 	f.Add([]byte(`{} []`))
 	f.Add([]byte(``))
 
@@ -141,6 +143,9 @@ func FuzzLoadSeed(f *testing.F) {
 		}
 		for _, tk := range s.Tokens {
 			out = append(out, tk.Token)
+		}
+		for _, a := range s.Applications {
+			out = append(out, a.ClientSecret)
 		}
 		return out
 	}
