@@ -22,6 +22,7 @@ import (
 	"connectrpc.com/connect/v2/connectinprocess"
 	"connectrpc.com/connect/v2/connectproto"
 
+	"github.com/sessionkit/zitadel-session-go/credentials"
 	zitadelv1 "github.com/sessionkit/zitadel-session-go/gen/zitadel"
 	"github.com/sessionkit/zitadel-session-go/interceptors"
 	"github.com/sessionkit/zitadel-session-go/session"
@@ -76,7 +77,7 @@ func TestInProcess(t *testing.T) {
 		t.Errorf("bearer in-process: %v", err)
 	}
 	// A ready-made connect.Client.
-	cc := connect.NewClient(connectinprocess.New(srv.ConnectServer()), interceptors.Auth(interceptors.PersonalAccessToken(loginPAT)))
+	cc := connect.NewClient(connectinprocess.New(srv.ConnectServer()), interceptors.Auth(credentials.PersonalAccessToken(loginPAT)))
 	c2, err := session.New("", session.WithConnectClient(cc))
 	must(t, err)
 	if _, err := c2.Get(ctx, h.ID()); err != nil {
