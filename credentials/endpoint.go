@@ -28,6 +28,7 @@ const maxDiscoveryBytes = 1 << 20
 type endpoint struct {
 	issuer    string
 	issuerURL *url.URL
+	via       string // the address's host when requests go there, for errors
 	client    *http.Client
 }
 
@@ -72,7 +73,11 @@ func newEndpoint(cfgName, issuer, address string, hc *http.Client) (*endpoint, e
 		}
 		return nil
 	}
-	return &endpoint{issuer: issuer, issuerURL: iu, client: &c}, nil
+	ep := &endpoint{issuer: issuer, issuerURL: iu, client: &c}
+	if au != nil {
+		ep.via = au.Host
+	}
+	return ep, nil
 }
 
 // parseBaseURL accepts an absolute http:// or https:// URL with a host and
@@ -100,7 +105,7 @@ func parseBaseURL(field, raw string) (*url.URL, error) {
 func (e *endpoint) discover() (*oidc.DiscoveryConfiguration, error) {
 	wellKnown := strings.TrimSuffix(e.issuer, "/") + oidc.DiscoveryEndpoint
 	fail := func(reason string) error {
-		return &TokenError{Step: "discovery", URL: wellKnown, reason: reason}
+		return &TokenError{Step: "discovery", URL: wellKnown, via: e.via, reason: reason}
 	}
 	req, err := http.NewRequest(http.MethodGet, wellKnown, nil)
 	if err != nil {
@@ -109,7 +114,7 @@ func (e *endpoint) discover() (*oidc.DiscoveryConfiguration, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := e.client.Do(req)
 	if err != nil {
-		return nil, classify("discovery", wellKnown, err)
+		return nil, classify("discovery", wellKnown, e.via, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -123,8 +128,8 @@ func (e *endpoint) discover() (*oidc.DiscoveryConfiguration, error) {
 	}
 	if d.Issuer != e.issuer {
 		return nil, fail(fmt.Sprintf("the document is for the issuer %q, not %q "+
-			"(Zitadel names its issuer after the instance domain; when dialing another address, "+
-			"use the instance's issuer as Issuer and the dialed address as Address)", connerr.Printable(d.Issuer), e.issuer))
+			"(Zitadel names the issuer after the instance domain; expect that issuer, and when dialing another address, "+
+			"send requests there with the instance domain as Host: session.WithInstanceHost, or Address in package credentials)", connerr.Printable(d.Issuer), e.issuer))
 	}
 	if d.TokenEndpoint == "" {
 		return nil, fail("the document names no token_endpoint")

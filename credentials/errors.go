@@ -41,6 +41,7 @@ type TokenError struct {
 	// context.DeadlineExceeded). It is nil when the endpoint answered.
 	Err error
 
+	via       string // host requests were sent to, when not URL's
 	reason    string
 	transient bool
 }
@@ -51,7 +52,11 @@ func (e *TokenError) Error() string {
 	if e.Step == "discovery" {
 		step = "OpenID discovery"
 	}
-	return "credentials: " + step + " at " + e.URL + ": " + e.reason
+	at := e.URL
+	if e.via != "" {
+		at += " (sent to " + e.via + ")"
+	}
+	return "credentials: " + step + " at " + at + ": " + e.reason
 }
 
 // Unwrap returns Err.
@@ -82,8 +87,8 @@ func (e *redirectError) Error() string {
 
 // classify turns the error of a discovery or token request into a
 // *TokenError.
-func classify(step, endpoint string, err error) *TokenError {
-	te := &TokenError{Step: step, URL: endpoint}
+func classify(step, endpoint, via string, err error) *TokenError {
+	te := &TokenError{Step: step, URL: endpoint, via: via}
 	var existing *TokenError
 	var ue *url.Error
 	var re *oauth2.RetrieveError

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 	"time"
@@ -165,7 +166,7 @@ func JWTProfile(cfg JWTProfileConfig) (oauth2.TokenSource, error) {
 		ep: ep,
 		check: func() error {
 			if err := key.checkExpiry(time.Now()); err != nil {
-				return &TokenError{Step: "token", URL: ep.issuer, reason: err.Error()}
+				return &TokenError{Step: "token", URL: ep.issuer, via: ep.via, reason: err.Error()}
 			}
 			return nil
 		},
@@ -192,6 +193,7 @@ type lazySource struct {
 	mu       sync.Mutex
 	ts       oauth2.TokenSource
 	tokenURL string
+	tokenVia string // set when token requests go to the address
 }
 
 // Token implements oauth2.TokenSource.
@@ -209,10 +211,13 @@ func (l *lazySource) Token() (*oauth2.Token, error) {
 			return nil, err
 		}
 		l.ts, l.tokenURL = l.build(d), d.TokenEndpoint
+		if tu, err := url.Parse(d.TokenEndpoint); err == nil && sameOrigin(tu, l.ep.issuerURL) {
+			l.tokenVia = l.ep.via
+		}
 	}
 	tok, err := l.ts.Token()
 	if err != nil {
-		return nil, classify("token", l.tokenURL, err)
+		return nil, classify("token", l.tokenURL, l.tokenVia, err)
 	}
 	return tok, nil
 }

@@ -103,9 +103,12 @@ func newZitadelFront(t *testing.T, instanceHost string, backend *sessiontest.Ser
 	mux := http.NewServeMux()
 	backend.Mount(mux)
 	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		// Like Zitadel: the issuer is named after the instance domain the
+		// request was sent for, whatever address it reached.
+		issuer := "http://" + r.Host
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{
-			"issuer": f.srv.URL, "token_endpoint": f.srv.URL + "/oauth/v2/token",
+			"issuer": issuer, "token_endpoint": issuer + "/oauth/v2/token",
 			"token_endpoint_auth_methods_supported": []string{"client_secret_basic"},
 		})
 	})
