@@ -280,4 +280,3 @@ func TestTokenEndpointFailuresClassified(t *testing.T) {
 		t.Fatalf("token endpoint 502: %v", err)
 	}
 }
-
