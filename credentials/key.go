@@ -125,7 +125,7 @@ func ParseServiceAccountKey(data []byte) (*ServiceAccountKey, error) {
 	if f.ExpirationDate != nil && *f.ExpirationDate != "" {
 		t, err := time.Parse(time.RFC3339, *f.ExpirationDate)
 		if err != nil {
-			return nil, errors.New(`credentials: service account key: field "expirationDate" must be an RFC 3339 date such as 9999-12-31T23:59:59Z`)
+			return nil, errors.New(`credentials: service account key: field "expirationDate" must be an RFC 3339 date and time, as Zitadel writes it`)
 		}
 		k.ExpirationDate = t
 	}
@@ -167,8 +167,8 @@ func (k *ServiceAccountKey) validate(now time.Time) error {
 // checkExpiry fails when the key's expiration date has passed.
 func (k *ServiceAccountKey) checkExpiry(now time.Time) error {
 	if !k.ExpirationDate.IsZero() && !now.Before(k.ExpirationDate) {
-		return fmt.Errorf(`credentials: service account key: field "expirationDate": key %q expired at %s; create a new key in Zitadel`,
-			k.KeyID, k.ExpirationDate.UTC().Format(time.RFC3339))
+		// Neither the date nor the key id is quoted: errors never echo input.
+		return errors.New(`credentials: service account key: field "expirationDate" lies in the past: the key has expired; create a new key in Zitadel`)
 	}
 	return nil
 }

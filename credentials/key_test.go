@@ -229,7 +229,7 @@ func TestParseServiceAccountKeyExpirationErrors(t *testing.T) {
 		date any
 		want string
 	}{
-		"in the past":     {"2020-01-01T00:00:00Z", `field "expirationDate": key "k" expired at 2020-01-01T00:00:00Z`},
+		"in the past":     {"2020-01-01T00:00:00Z", `field "expirationDate" lies in the past: the key has expired`},
 		"just now":        {time.Now().Add(-time.Second).UTC().Format(time.RFC3339), `field "expirationDate"`},
 		"not RFC 3339":    {"31.12.9999", `field "expirationDate" must be an RFC 3339 date`},
 		"date only":       {"9999-12-31", `field "expirationDate" must be an RFC 3339 date`},
