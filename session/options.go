@@ -166,15 +166,19 @@ func WithClientCredentials(clientID, clientSecret string) Option {
 }
 
 // WithServiceAccountKey authenticates every call with tokens obtained by the
-// JWT profile grant for a service account key. Discovery and token requests
-// use the same HTTP client as the RPCs. Only one authentication option may be
-// given.
+// JWT profile grant for a service account key. [New] validates the key (see
+// credentials.ParseServiceAccountKey: a missing field, a key that is not an
+// RSA private key or an expiration date in the past is an error naming the
+// field, before any request). Discovery and token requests use the same HTTP
+// client as the RPCs. Only one authentication option may be given.
 func WithServiceAccountKey(key *credentials.ServiceAccountKey) Option {
 	return func(c *config) { c.setAuth(authServiceAccountKey); c.saKey = key }
 }
 
-// WithServiceAccountKeyFile is [WithServiceAccountKey] for a key file (the
-// JSON downloaded from Zitadel), read by [New].
+// WithServiceAccountKeyFile is [WithServiceAccountKey] for a key file as
+// Zitadel issues it
+// ({"type":"serviceaccount","keyId","key","expirationDate","userId"}; fields
+// it does not know are ignored), read and validated by [New].
 func WithServiceAccountKeyFile(path string) Option {
 	return func(c *config) { c.setAuth(authServiceAccountKey); c.saKeyFile = path }
 }
