@@ -1,6 +1,7 @@
 package credentials
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -30,6 +32,9 @@ type endpoint struct {
 	issuerURL *url.URL
 	via       string // the address's host when requests go there, for errors
 	client    *http.Client
+	// lastStatus is the HTTP status of the latest token request's answer,
+	// for errors of grant libraries that do not report it.
+	lastStatus *atomic.Int32
 }
 
 // newEndpoint validates issuer and address (field names for errors are
@@ -59,7 +64,8 @@ func newEndpoint(cfgName, issuer, address string, hc *http.Client) (*endpoint, e
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	c.Transport = &endpointTransport{base: base, issuer: iu, address: au}
+	lastStatus := new(atomic.Int32)
+	c.Transport = &endpointTransport{base: base, issuer: iu, address: au, lastStatus: lastStatus}
 	callerCheck := c.CheckRedirect
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if !sameOrigin(req.URL, via[0].URL) {
@@ -73,7 +79,7 @@ func newEndpoint(cfgName, issuer, address string, hc *http.Client) (*endpoint, e
 		}
 		return nil
 	}
-	ep := &endpoint{issuer: issuer, issuerURL: iu, client: &c}
+	ep := &endpoint{issuer: issuer, issuerURL: iu, client: &c, lastStatus: lastStatus}
 	if au != nil {
 		ep.via = au.Host
 	}
@@ -114,7 +120,7 @@ func (e *endpoint) discover() (*oidc.DiscoveryConfiguration, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := e.client.Do(req)
 	if err != nil {
-		return nil, classify("discovery", wellKnown, e.via, err)
+		return nil, classify("discovery", wellKnown, e.via, 0, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -147,11 +153,13 @@ func (e *endpoint) discover() (*oidc.DiscoveryConfiguration, error) {
 
 // endpointTransport sends requests for the issuer's origin to the address
 // (with the issuer's host as Host) and turns HTTP 429 and 5xx answers into
-// transport errors.
+// transport errors, except a token endpoint's HTTP 500 with an OAuth error
+// body, which is a rejection.
 type endpointTransport struct {
-	base    http.RoundTripper
-	issuer  *url.URL
-	address *url.URL // nil: send requests where they are addressed
+	base       http.RoundTripper
+	issuer     *url.URL
+	address    *url.URL // nil: send requests where they are addressed
+	lastStatus *atomic.Int32
 }
 
 // RoundTrip implements http.RoundTripper without modifying req.
@@ -172,12 +180,34 @@ func (t *endpointTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-		_ = resp.Body.Close()
-		return nil, &statusError{code: resp.StatusCode}
+	if req.Method == http.MethodPost {
+		t.lastStatus.Store(int32(resp.StatusCode))
 	}
-	return resp, nil
+	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode < 500 {
+		return resp, nil
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBytes))
+	_ = resp.Body.Close()
+	if req.Method == http.MethodPost && resp.StatusCode == http.StatusInternalServerError && isOAuthRejection(body) {
+		// The token endpoint itself answered with an OAuth error: Zitadel
+		// (v4.13.1) answers a JWT assertion signed with a key it does not
+		// know with 500 server_error. Pass it on as the rejection it is.
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		return resp, nil
+	}
+	return nil, &statusError{code: resp.StatusCode}
+}
+
+// maxErrorBytes limits how much of an error answer is read.
+const maxErrorBytes = 64 << 10
+
+// isOAuthRejection reports whether body is an OAuth 2 error response (RFC
+// 6749 section 5.2) other than "temporarily_unavailable".
+func isOAuthRejection(body []byte) bool {
+	var e struct {
+		Error string `json:"error"`
+	}
+	return json.Unmarshal(body, &e) == nil && e.Error != "" && e.Error != "temporarily_unavailable"
 }
 
 // CloseIdleConnections forwards to the base transport.

@@ -32,8 +32,9 @@ type TokenError struct {
 	// answer arrived or the status is not known.
 	StatusCode int
 	// Code is the OAuth 2 error code the token endpoint sent (RFC 6749
-	// section 5.2, e.g. "invalid_client" or "invalid_grant"); empty when
-	// it sent none.
+	// section 5.2, e.g. "invalid_client" or "invalid_grant"; Zitadel sends
+	// "invalid_request" for a wrong client secret and "server_error" for an
+	// unknown key); empty when it sent none.
 	Code string
 	// Err is the cause when the endpoint could not be used at all (network,
 	// DNS, TLS, timeout, redirect refused, HTTP 429 or 5xx); errors.Is and
@@ -67,7 +68,10 @@ func (e *TokenError) Unwrap() error { return e.Err }
 // TLS failed, it redirected to another origin, or it answered HTTP 429 or
 // 5xx. A later attempt may succeed. It is false when the endpoint rejected
 // the credentials or its answer was unusable (e.g. a discovery document for
-// another issuer); trying again will not help.
+// another issuer); trying again will not help. A token endpoint's HTTP 500
+// that carries an OAuth error (other than "temporarily_unavailable") counts
+// as a rejection: Zitadel v4.13.1 answers a JWT assertion signed with a key
+// it does not know with 500 "server_error".
 func (e *TokenError) Transient() bool { return e.transient }
 
 // statusError is returned by the endpoint transport for HTTP 429 and 5xx
@@ -87,7 +91,9 @@ func (e *redirectError) Error() string {
 
 // classify turns the error of a discovery or token request into a
 // *TokenError.
-func classify(step, endpoint, via string, err error) *TokenError {
+// lastStatus, when non-zero, is the status of the endpoint's latest answer,
+// used when err does not carry one.
+func classify(step, endpoint, via string, lastStatus int32, err error) *TokenError {
 	te := &TokenError{Step: step, URL: endpoint, via: via}
 	var existing *TokenError
 	var ue *url.Error
@@ -111,10 +117,11 @@ func classify(step, endpoint, via string, err error) *TokenError {
 		if re.Response != nil {
 			te.StatusCode = re.Response.StatusCode
 		}
-		te.reason = rejection(te)
+		te.reason = rejection(te) + messageKey(re.ErrorDescription)
 	case errors.As(err, &oe) && oe.ErrorType != "":
 		te.Code = safeToken(string(oe.ErrorType))
-		te.reason = rejection(te)
+		te.StatusCode = int(lastStatus)
+		te.reason = rejection(te) + messageKey(oe.Description)
 	default:
 		// zitadel/oidc reports a non-OAuth error answer as
 		// "http status not ok: <status> <body>"; keep only the status.
@@ -162,6 +169,27 @@ func describeTransport(err error) string {
 		err = ue.Err
 	}
 	return "cannot connect: " + connerr.Printable(err.Error())
+}
+
+// messageKey returns ": "+desc when an error_description is one of
+// Zitadel's message keys (e.g. "Errors.User.Machine.Secret.Invalid"), which
+// name the reason without echoing anything; other descriptions (free text
+// that might echo request values) are dropped.
+func messageKey(desc string) string {
+	if len(desc) > 100 || !strings.HasPrefix(desc, "Errors.") {
+		return ""
+	}
+	for _, part := range strings.Split(desc, ".") {
+		if part == "" {
+			return ""
+		}
+		for _, r := range part {
+			if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_') {
+				return ""
+			}
+		}
+	}
+	return ": " + desc
 }
 
 // safeToken keeps an OAuth 2 error code only if it uses the character set

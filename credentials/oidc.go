@@ -163,7 +163,8 @@ func JWTProfile(cfg JWTProfileConfig) (oauth2.TokenSource, error) {
 	}
 	scopes := scopesOrDefault(cfg.Scopes)
 	return oauth2.ReuseTokenSource(nil, &lazySource{
-		ep: ep,
+		ep:              ep,
+		serverErrorHint: " (Zitadel answers this for a key it does not know: check that the key was not deleted and that keyId and userId belong to it)",
 		check: func() error {
 			if err := key.checkExpiry(time.Now()); err != nil {
 				return &TokenError{Step: "token", URL: ep.issuer, via: ep.via, reason: err.Error()}
@@ -189,6 +190,8 @@ type lazySource struct {
 	ep    *endpoint
 	build func(*oidc.DiscoveryConfiguration) oauth2.TokenSource
 	check func() error // before every exchange; may be nil
+	// serverErrorHint is appended to a "server_error" rejection.
+	serverErrorHint string
 
 	mu       sync.Mutex
 	ts       oauth2.TokenSource
@@ -215,9 +218,14 @@ func (l *lazySource) Token() (*oauth2.Token, error) {
 			l.tokenVia = l.ep.via
 		}
 	}
+	l.ep.lastStatus.Store(0)
 	tok, err := l.ts.Token()
 	if err != nil {
-		return nil, classify("token", l.tokenURL, l.tokenVia, err)
+		te := classify("token", l.tokenURL, l.tokenVia, l.ep.lastStatus.Load(), err)
+		if te.Code == "server_error" && l.serverErrorHint != "" {
+			te.reason += l.serverErrorHint
+		}
+		return nil, te
 	}
 	return tok, nil
 }

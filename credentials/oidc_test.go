@@ -470,3 +470,45 @@ func TestExpiredKeyFailsBeforeSending(t *testing.T) {
 		t.Fatalf("%d requests with an expired key", n)
 	}
 }
+
+// TestZitadelRejections: the answers Zitadel v4.13.1 gives for a wrong
+// client secret (400 invalid_request, Errors.User.Machine.Secret.Invalid)
+// and for an assertion signed with a key it does not know (500 server_error,
+// Errors.Internal) are rejections, not transport failures; the message key
+// is kept. A 500 "temporarily_unavailable" stays transient.
+func TestZitadelRejections(t *testing.T) {
+	for name, tc := range map[string]struct {
+		status    int
+		body      string
+		transient bool
+		code      string
+		want      string
+	}{
+		"wrong secret": {400, `{"error":"invalid_request","error_description":"Errors.User.Machine.Secret.Invalid"}`, false,
+			"invalid_request", `"invalid_request" (HTTP 400): Errors.User.Machine.Secret.Invalid`},
+		"unknown key": {500, `{"error":"server_error","error_description":"Errors.Internal"}`, false,
+			"server_error", `"server_error"`},
+		"free-text description dropped": {400, `{"error":"invalid_grant","error_description":"Errors.x y"}`, false,
+			"invalid_grant", `"invalid_grant"`},
+		"temporarily unavailable": {500, `{"error":"temporarily_unavailable"}`, true, "", "HTTP 500"},
+		"503 with OAuth body":     {503, `{"error":"server_error"}`, true, "", "HTTP 503"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			iss := newJWTIssuer(t)
+			iss.TokenStatus, iss.TokenBody = tc.status, tc.body
+			for grant, ts := range grants(t, iss.URL(), "", nil) {
+				_, err := ts.Token()
+				var te *credentials.TokenError
+				if !errors.As(err, &te) || te.Transient() != tc.transient || te.Code != tc.code {
+					t.Fatalf("%s: err = %v (TokenError %+v)", grant, err, te)
+				}
+				if !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "Errors.x") {
+					t.Errorf("%s: error %q should contain %q (and no free text)", grant, err, tc.want)
+				}
+				if name == "unknown key" && grant == "JWT profile" && !strings.Contains(err.Error(), "does not know") {
+					t.Errorf("%s: error %q should explain Zitadel's server_error", grant, err)
+				}
+			}
+		})
+	}
+}

@@ -48,8 +48,9 @@ type Issuer struct {
 	// careless server might).
 	FailToken bool
 	// TokenStatus, when non-zero, makes the token endpoint answer with this
-	// HTTP status and an empty JSON object.
+	// HTTP status and TokenBody (default: an empty JSON object).
 	TokenStatus int
+	TokenBody   string
 	// Reported returns the issuer named in the discovery document for a
 	// request; nil means URL(). Zitadel names the issuer after the request's
 	// Host: func(r) { return "http://" + r.Host }.
@@ -157,8 +158,12 @@ func (f *Issuer) token(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	if f.TokenStatus != 0 {
+		body := f.TokenBody
+		if body == "" {
+			body = `{}`
+		}
 		w.WriteHeader(f.TokenStatus)
-		_, _ = w.Write([]byte(`{}`))
+		_, _ = w.Write([]byte(body))
 		return
 	}
 	if f.FailToken {
