@@ -124,7 +124,13 @@ func (e *endpoint) discover() (*oidc.DiscoveryConfiguration, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		te := fail(fmt.Sprintf("answered HTTP %d, not the discovery document (is the issuer URL right?)", resp.StatusCode)).(*TokenError)
+		reason := fmt.Sprintf("answered HTTP %d, not the discovery document (is the issuer URL right?)", resp.StatusCode)
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		if resp.StatusCode == http.StatusNotFound && bytes.Contains(body, []byte("QUERY-1kIjX")) {
+			reason = "Zitadel found no instance for the host " + connerr.Printable(e.issuerURL.Host) + " (QUERY-1kIjX): " +
+				"dial the instance domain, or send its name as Host (session.WithInstanceHost, or Address in package credentials)"
+		}
+		te := fail(reason).(*TokenError)
 		te.StatusCode = resp.StatusCode
 		return nil, te
 	}

@@ -512,3 +512,19 @@ func TestZitadelRejections(t *testing.T) {
 		})
 	}
 }
+
+// TestDiscoveryInstanceNotFound: Zitadel answers discovery for a host that
+// names no instance with 404 and QUERY-1kIjX in a text body; the error says
+// what to do, without quoting the body.
+func TestDiscoveryInstanceNotFound(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "unable to set instance using origin &{"+r.Host+"  http} (ExternalDomain is localhost): ID=QUERY-1kIjX Message=Instance not found.", http.StatusNotFound)
+	}))
+	t.Cleanup(srv.Close)
+	_, err := grants(t, srv.URL, "", nil)["client credentials"].Token()
+	var te *credentials.TokenError
+	if !errors.As(err, &te) || te.Transient() || te.StatusCode != 404 || !strings.Contains(err.Error(), "QUERY-1kIjX") ||
+		!strings.Contains(err.Error(), "WithInstanceHost") || strings.Contains(err.Error(), "ExternalDomain") {
+		t.Fatalf("err = %v", err)
+	}
+}
