@@ -81,6 +81,7 @@ command).`,
 					return err
 				}
 				d.f = &flow{svc: svc, a: a}
+				d.local = true
 			} else {
 				if loginName == "" {
 					return usageErrorf("demo with --url needs --login-name (the user to log in)")
@@ -115,10 +116,11 @@ command).`,
 }
 
 type demo struct {
-	a    *app
-	w    io.Writer
-	f    *flow
-	step int
+	a     *app
+	w     io.Writer
+	f     *flow
+	step  int
+	local bool // the demo runs against its own built-in test server
 }
 
 const demoSteps = 5
@@ -230,7 +232,9 @@ func (d *demo) run(ctx context.Context, loginName, password string, totpCode fun
 	f.id = ""
 
 	fmt.Fprintf(d.w, "\nDone: the whole login ran through the Session API. Next steps:\n")
-	fmt.Fprintf(d.w, "  zitadel-session serve                  run this test server on 127.0.0.1:8080\n")
+	if d.local {
+		fmt.Fprintf(d.w, "  zitadel-session serve                  run this test server on 127.0.0.1:8080\n")
+	}
 	fmt.Fprintf(d.w, "  zitadel-session login                  log in interactively (needs ZITADEL_URL, ZITADEL_TOKEN)\n")
 	fmt.Fprintf(d.w, "  zitadel-session --help                 all commands, flags and exit codes\n")
 	return nil
