@@ -53,7 +53,7 @@ func TestClassifyByLibraryPredicates(t *testing.T) {
 func TestClassifyInstanceNotFound(t *testing.T) {
 	err := connect.NewError(connect.CodeNotFound, "unable to set instance using origin &{127.0.0.1:8080  http} "+
 		"(ExternalDomain is localhost): ID=QUERY-1kIjX Message=Instance not found. Make sure you got the domain right. "+
-		"Check out https://zitadel.com/docs/apis/introduction#domains Parent=(ID=QUERY-1kIjX Message=Errors.Instance.NotFound)").WithRemote()
+		"Check out https://zitadel.com/docs/apis/introduction#domains Parent=(unable to get instance by domain: instanceDomain 127.0.0.1, publicHostname 127.0.0.1: ID=QUERY-1kIjX Message=Errors.Instance.NotFound)").WithRemote()
 	code, line := classify(err)
 	if code != exitInstanceNotFound || code == exitNotFound {
 		t.Errorf("exit code %d, want %d", code, exitInstanceNotFound)
