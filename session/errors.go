@@ -28,8 +28,11 @@ type Error struct {
 	Op string
 	// Code is the Connect / gRPC status code.
 	Code connect.Code
-	// ID is Zitadel's error id (e.g. "COMMAND-3M0fs") or slug (e.g.
-	// "session.token_invalid"); empty for transport-level errors such as
+	// ID is Zitadel's error id (e.g. "COMMAND-3M0fs", see package
+	// zitadelerr) or slug (e.g. "session.token_invalid"), from the error
+	// detail or the message's " (<id>)" suffix, or, for the errors Zitadel
+	// sends without either (instance not found), from the "ID=<id>" inside
+	// the message; empty for transport-level errors such as
 	// request-validation failures or a missing auth header.
 	ID string
 	// Message is the human-readable message without Zitadel's " (<id>)"

@@ -68,9 +68,16 @@ func (h *Handle) Token() (*oauth2.Token, error) {
 
 // Bearer returns a context that makes the next call authenticate with the
 // session token instead of the client's credentials (overriding
-// [WithPersonalAccessToken] and friends for that call only). Zitadel accepts
-// a session token as bearer when the session is sufficiently authenticated.
-// Derive a fresh context per call.
+// [WithPersonalAccessToken] and friends for that call only). Derive a fresh
+// context per call.
+//
+// Zitadel refuses a session token as bearer (PermissionDenied, see
+// [IsUnauthenticated]) when the session has only a user check
+// ("authentication required", AUTHZ-Kl3p0), when it lacks a second factor
+// that its user has set up among the login policy's second factors (TOTP or
+// U2F by default: "mfa required", AUTHZ-Kl3p0), and when it has expired
+// (AUTHZ-EGDo3). A password-only session of a user without such a second
+// factor is accepted.
 func (h *Handle) Bearer(ctx context.Context) context.Context {
 	return bearerContext(ctx, h.SessionToken())
 }

@@ -17,7 +17,8 @@ import (
 // error detail, for a host that is not an instance domain (behaviour §11).
 const realInstanceNotFound = "unable to set instance using origin &{127.0.0.1:8080  http} (ExternalDomain is localhost): " +
 	"ID=QUERY-1kIjX Message=Instance not found. Make sure you got the domain right. Check out " +
-	"https://zitadel.com/docs/apis/introduction#domains Parent=(ID=QUERY-1kIjX Message=Errors.Instance.NotFound)"
+	"https://zitadel.com/docs/apis/introduction#domains Parent=(unable to get instance by domain: instanceDomain 127.0.0.1, " +
+	"publicHostname 127.0.0.1: ID=QUERY-1kIjX Message=Errors.Instance.NotFound)"
 
 // TestPredicatesOnZitadelErrors decodes errors exactly as Zitadel v4.13.1
 // sends them (code, "<message> (<id>)", one zitadel.v1.ErrorDetail; taken

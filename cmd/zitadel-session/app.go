@@ -30,6 +30,12 @@ const (
 	exitNotFound = 4 // session or user not found
 	exitInvalid  = 5 // a value given but wrong: flag, argument, environment variable, file or stdin; request rejected by validation
 	exitConn     = 6 // cannot reach the server (refused, DNS, TLS, timeout)
+
+	exitInstanceNotFound  = 7  // the URL's host is not an instance domain (see --instance-host)
+	exitSessionExpired    = 8  // the session has expired
+	exitSessionTerminated = 9  // the session was deleted (logged out)
+	exitAlreadyHandled    = 10 // the OIDC auth request or SAML request was already finished
+	exitFactorNotReady    = 11 // the user has not set up the factor (TOTP, OTP, passkey, ...)
 )
 
 const exitCodeHelp = `Exit codes:
@@ -45,7 +51,15 @@ const exitCodeHelp = `Exit codes:
      environment variable, a file (including a secret file others can read)
      or stdin, whether this command, the client's validation or the server
      rejects it; nothing was changed
-  6  connection failure (connection refused, DNS, TLS, timeout)`
+  6  connection failure (connection refused, DNS, TLS, timeout)
+
+  7  instance not found: the host of --url is not a Zitadel instance's domain
+     (use the instance domain, or name it with --instance-host)
+  8  session expired
+  9  session terminated (deleted, logged out)
+ 10  login request (OIDC auth request or SAML request) already handled
+ 11  factor not set up for the user (password, TOTP, OTP SMS or email,
+     recovery codes, passkey or security key)`
 
 const envHelp = `Environment:
   ZITADEL_URL            base URL of the Zitadel instance (--url)

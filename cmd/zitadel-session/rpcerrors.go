@@ -11,29 +11,21 @@ import (
 
 	"connectrpc.com/connect/v2"
 
-	"github.com/sessionkit/zitadel-session-go/internal/validate"
 	"github.com/sessionkit/zitadel-session-go/session"
 )
 
-// staleCredentialIDs are Zitadel error ids of checks that failed because a
-// code or intent expired, was used already or belongs to someone else: for
-// the exit code they are authentication failures, like a wrong secret.
-var staleCredentialIDs = map[string]bool{
-	"CODE-QvUQ4P": true, "COMMAND-Df4bw": true, "COMMAND-SAf42": true, "COMMAND-O8xk3w": true,
-	"WEBAU-ADgv4": true, "COMMAND-Aej7i": true,
-}
-
 // classifyRPC maps a failed call (or a local validation failure) to an exit
-// code and a one-line message.
+// code and a one-line message. Zitadel's error ids are classified only by the
+// session package's predicates (which use zitadelerr), so the exit code
+// follows the same rule as a program using the library.
 func classifyRPC(err error) (int, string, bool) {
-	var ve *validate.Error
-	if errors.As(err, &ve) {
-		return exitInvalid, "invalid request: " + ve.Error(), true
+	var se *session.Error
+	if errors.As(err, &se) && se.Local && se.Code == connect.CodeInvalidArgument {
+		return exitInvalid, "invalid request: " + se.Message, true
 	}
 	if code, msg, ok := classifyConnFailure(err); ok {
 		return code, msg, true
 	}
-	var se *session.Error
 	if !errors.As(session.WrapError(err), &se) {
 		return 0, "", false
 	}
@@ -49,17 +41,32 @@ func classifyRPC(err error) (int, string, bool) {
 	}
 	var code int
 	switch {
-	case session.IsInvalidCredentials(se), session.IsLocked(se), staleCredentialIDs[se.ID],
+	case session.IsInstanceNotFound(se):
+		code = exitInstanceNotFound
+		msg += ": the host of --url is not a domain of a Zitadel instance; use the instance's domain in --url, " +
+			"or name it with --instance-host (ZITADEL_INSTANCE_HOST) when --url is another address"
+	case session.IsSessionExpired(se):
+		code = exitSessionExpired
+	case session.IsSessionTerminated(se):
+		code = exitSessionTerminated
+	case session.IsAlreadyHandled(se):
+		code = exitAlreadyHandled
+	case session.IsFactorNotReady(se):
+		code = exitFactorNotReady
+	case session.IsInvalidCredentials(se), session.IsLocked(se),
 		session.IsUnauthenticated(se), session.IsPermissionDenied(se):
 		code = exitAuth
-	case se.Code == connect.CodeNotFound:
+	case session.IsNotFound(se):
 		code = exitNotFound
-	case se.Code == connect.CodeInvalidArgument, se.Code == connect.CodeOutOfRange:
-		code = exitInvalid
-	case se.Code == connect.CodeUnavailable, se.Code == connect.CodeDeadlineExceeded:
-		code = exitConn
 	default:
-		code = exitOther
+		switch session.CodeOf(se) {
+		case connect.CodeInvalidArgument, connect.CodeOutOfRange:
+			code = exitInvalid
+		case connect.CodeUnavailable, connect.CodeDeadlineExceeded:
+			code = exitConn
+		default:
+			code = exitOther
+		}
 	}
 	return code, msg, true
 }

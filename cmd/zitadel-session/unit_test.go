@@ -174,7 +174,7 @@ func TestClassify(t *testing.T) {
 		{zitadelErr(connect.CodePermissionDenied, "AUTH-AWfge", "No matching permissions found", 0), exitAuth, "No matching permissions found (AUTH-AWfge)"},
 		{zitadelErr(connect.CodeUnauthenticated, "AUTH-7fs1e", "Errors.Token.Invalid", 0), exitAuth, "Errors.Token.Invalid (AUTH-7fs1e)"},
 		{zitadelErr(connect.CodeFailedPrecondition, "SESSION-Gj4ko", "Errors.User.NotActive", 0), exitAuth, "Errors.User.NotActive (SESSION-Gj4ko)"},
-		{zitadelErr(connect.CodeFailedPrecondition, "COMMAND-Hkl3d", "Session has expired", 0), exitOther, "Session has expired (COMMAND-Hkl3d)"},
+		{zitadelErr(connect.CodeFailedPrecondition, "COMMAND-Hkl3d", "Session has expired", 0), exitSessionExpired, "Session has expired (COMMAND-Hkl3d)"},
 		{connect.NewError(connect.CodeInvalidArgument, "invalid CheckTOTP.Code: value length must be 6 runes"), exitInvalid, "invalid CheckTOTP.Code: value length must be 6 runes"},
 		{connect.NewError(connect.CodeUnauthenticated, "auth header missing"), exitAuth, "auth header missing"},
 		{usageErrorf("bad"), exitUsage, "bad"},
