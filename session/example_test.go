@@ -183,15 +183,15 @@ func ExampleClient_List() {
 	// sessions with password: 3
 }
 
-// Terminate a session (here with its own token, e.g. on logout).
-func ExampleClient_Delete() {
+// Terminate a session with its own token, e.g. on logout.
+func ExampleHandle_Delete() {
 	srv, c := exampleZitadel()
 	defer srv.Close()
 	defer c.Close()
 	ctx := context.Background()
 	h := login(ctx, srv, c, false)
 
-	if err := c.Delete(ctx, h.ID(), session.WithSessionToken(h.SessionToken())); err != nil {
+	if err := h.Delete(ctx); err != nil {
 		log.Fatal(err)
 	}
 	_, err := c.Get(ctx, h.ID())

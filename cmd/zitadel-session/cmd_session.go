@@ -124,7 +124,7 @@ func (m *mutationFlags) build(a *app, cmd *cobra.Command) ([]session.SetOption, 
 	}
 	var opts []session.SetOption
 	if md != nil {
-		opts = append(opts, session.WithMetadata(md))
+		opts = append(opts, session.MetadataMap(md))
 	}
 	if cmd.Flags().Changed("lifetime") {
 		if m.lifetime <= 0 {
@@ -163,7 +163,7 @@ func (m *mutationFlags) build(a *app, cmd *cobra.Command) ([]session.SetOption, 
 		if err != nil {
 			return nil, err
 		}
-		opts = append(opts, session.CheckWebAuthN(b))
+		opts = append(opts, session.CheckWebAuthn(b))
 	}
 	if len(codes) == 1 {
 		check := map[string]struct {
@@ -183,7 +183,7 @@ func (m *mutationFlags) build(a *app, cmd *cobra.Command) ([]session.SetOption, 
 	}
 
 	if m.challengeWebAuthN != "" {
-		opts = append(opts, session.ChallengeWebAuthN(m.challengeWebAuthN, uv))
+		opts = append(opts, session.ChallengeWebAuthn(m.challengeWebAuthN, uv))
 	}
 	switch {
 	case m.challengeOTPSMS && m.returnCode:
@@ -395,8 +395,8 @@ func (a *app) printMutation(id, token, path string, ch *session.Challenges, res 
 	if ch == nil {
 		return nil
 	}
-	if ch.WebAuthN != nil {
-		b, err := ch.WebAuthN.JSON()
+	if ch.WebAuthn != nil {
+		b, err := ch.WebAuthn.JSON()
 		if err != nil {
 			return err
 		}
