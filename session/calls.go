@@ -101,10 +101,10 @@ func (h *Handle) Get(ctx context.Context) (*Session, error) {
 }
 
 // Delete terminates the session with the handle's current token (which
-// grants it without further permission). The token is useless afterwards.
-// Deleting an already terminated session succeeds. A handle without a token
-// is refused locally; use [Client.Delete] to delete with the caller's
-// permissions.
+// grants it without further permission). The token is useless afterwards,
+// except that deleting the session again with it succeeds. A handle without
+// a token is refused locally; use [Client.Delete] to delete with the
+// caller's permissions.
 func (h *Handle) Delete(ctx context.Context) error {
 	if h == nil || h.c == nil {
 		return errDetachedHandle(opDelete)
@@ -116,20 +116,22 @@ func (h *Handle) Delete(ctx context.Context) error {
 	return h.c.delete(ctx, h.id, &token)
 }
 
-// Get reads a session by ID, authorized by the caller's permissions (its
-// creator, its user, or session.read). To read it with its session token,
-// use [Handle.Get] (e.g. c.Resume(id, token).Get(ctx)). An expired session
-// is returned normally; see [Session.Expired].
+// Get reads a session by ID, authorized by the caller: its creator, its
+// user, a caller whose token is bound to the session's user agent, or one
+// with session.read. To read it with its session token, use [Handle.Get]
+// (e.g. c.Resume(id, token).Get(ctx)). An expired session is returned
+// normally; see [Session.Expired].
 //
 // The opts parameter is deprecated; see [WithSessionToken].
 func (c *Client) Get(ctx context.Context, id string, opts ...TokenOption) (*Session, error) {
 	return c.get(ctx, id, lastToken(opts))
 }
 
-// Delete terminates a session, authorized by the caller's permissions (its
-// user or session.delete). To delete it with its session token, use
-// [Handle.Delete] (e.g. c.Resume(id, token).Delete(ctx)). Deleting an
-// already terminated session succeeds.
+// Delete terminates a session, authorized by the caller: the session's user
+// or one with session.delete (its creator is not exempt). To delete it with
+// its session token, use [Handle.Delete] (e.g.
+// c.Resume(id, token).Delete(ctx)). Deleting an already terminated or an
+// unknown session succeeds.
 //
 // The opts parameter is deprecated; see [WithSessionToken].
 func (c *Client) Delete(ctx context.Context, id string, opts ...TokenOption) error {
