@@ -277,3 +277,24 @@ func ExampleClient_FinishSAML() {
 	// post https://sp.example.com/acs state-1 true
 	// session.SAMLResponse{URL: https://sp.example.com/acs, Binding: post, RelayState: state-1, SAMLResponse: [REDACTED]}
 }
+
+// Answer an OIDC login with an error instead (here: the user cancelled).
+// The client's redirect_uri receives the OAuth 2.0 error code.
+func ExampleClient_FailOIDC() {
+	srv, c := exampleZitadel()
+	defer srv.Close()
+	defer c.Close()
+	ctx := context.Background()
+	authRequestID := srv.AddAuthRequest("my-app", "https://app.example.com/callback", "openid")
+
+	callbackURL, err := c.FailOIDC(ctx, authRequestID, session.OIDCError{
+		Reason: session.OIDCReasonAccessDenied, Description: "user cancelled",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	u, _ := url.Parse(callbackURL)
+	fmt.Println(u.Host+u.Path, u.Query().Get("error"), u.Query().Get("error_description"))
+	// Output:
+	// app.example.com/callback access_denied user cancelled
+}
