@@ -46,10 +46,10 @@ func (c *Client) Create(ctx context.Context, opts ...CreateOption) (*Handle, *Ch
 		return nil, nil, err
 	}
 	res, err := c.sessions.CreateSession(ctx, req)
+	m.storeDetails(res.GetDetails(), err)
 	if err != nil {
 		return nil, nil, newError(ctx, opCreate, err)
 	}
-	m.storeDetails(res.Details)
 	return &Handle{c: c, id: res.SessionId, token: res.SessionToken}, challengesFromProto(res.Challenges), nil
 }
 
@@ -81,11 +81,11 @@ func (h *Handle) Set(ctx context.Context, opts ...SetOption) (*Challenges, error
 	h.setMu.Lock()
 	defer h.setMu.Unlock()
 	res, err := h.c.sessions.SetSession(ctx, req)
+	m.storeDetails(res.GetDetails(), err)
 	if err != nil {
 		return nil, newError(ctx, opSet, err)
 	}
 	h.setToken(res.SessionToken)
-	m.storeDetails(res.Details)
 	return challengesFromProto(res.Challenges), nil
 }
 

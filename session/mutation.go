@@ -199,9 +199,10 @@ func (o detailsOption) applyCreate(m *mutation) {
 
 func (detailsOption) setOption() {}
 
-// storeDetails fills the caller's *ChangeDetails of a [Details] option.
-func (m *mutation) storeDetails(p *objectv2.Details) {
-	if m.details == nil {
+// storeDetails fills the caller's *ChangeDetails of a [Details] option
+// with the details of a successful call (err == nil).
+func (m *mutation) storeDetails(p *objectv2.Details, err error) {
+	if m.details == nil || err != nil {
 		return
 	}
 	*m.details = ChangeDetails{Sequence: p.GetSequence(), ChangedAt: toTime(p.GetChangeDate()), ResourceOwner: p.GetResourceOwner()}
