@@ -16,12 +16,54 @@ import (
 	"github.com/sessionkit/zitadel-session-go/internal/connerr"
 )
 
-// Procedures that [Retry] may retry. Both are read-only, so repeating them
-// has no side effects.
+// Read-only procedures of the Zitadel services this module speaks. Their
+// protos declare no idempotency level, so [SafeToRetry] names them.
 const (
-	procedureGetSession   = "/zitadel.session.v2.SessionService/GetSession"
-	procedureListSessions = "/zitadel.session.v2.SessionService/ListSessions"
+	procedureGetSession     = "/zitadel.session.v2.SessionService/GetSession"
+	procedureListSessions   = "/zitadel.session.v2.SessionService/ListSessions"
+	procedureGetAuthRequest = "/zitadel.oidc.v2.OIDCService/GetAuthRequest"
+	procedureGetSAMLRequest = "/zitadel.saml.v2.SAMLService/GetSAMLRequest"
 )
+
+// Procedures [Retry] never repeats, whatever the policy says: their checks
+// (password, codes) count toward the user's lockout, and a repeated check
+// could lock the user or verify a code twice.
+const (
+	procedureCreateSession = "/zitadel.session.v2.SessionService/CreateSession"
+	procedureSetSession    = "/zitadel.session.v2.SessionService/SetSession"
+)
+
+// SafeToRetry reports whether a call of spec's method can be sent again
+// without another effect than the first: its proto declares
+// idempotency_level NO_SIDE_EFFECTS or IDEMPOTENT (spec.IdempotencyLevel, as
+// connect-go's generated code fills it in), or it is a read-only method of
+// the Zitadel services this module speaks, whose protos declare no level:
+// SessionService GetSession and ListSessions, OIDCService GetAuthRequest and
+// SAMLService GetSAMLRequest. It is the default of
+// [RetryPolicy].Retryable.
+func SafeToRetry(spec connect.Spec) bool {
+	switch spec.IdempotencyLevel {
+	case connect.IdempotencyNoSideEffects, connect.IdempotencyIdempotent:
+		return true
+	}
+	switch spec.Procedure {
+	case procedureGetSession, procedureListSessions, procedureGetAuthRequest, procedureGetSAMLRequest:
+		return true
+	}
+	return false
+}
+
+// RetryProcedures returns a [RetryPolicy].Retryable that allows exactly the
+// given procedures ("/package.Service/Method", e.g. the generated
+// …Procedure constants), for clients of services whose protos declare no
+// idempotency level.
+func RetryProcedures(procedures ...string) func(connect.Spec) bool {
+	set := make(map[string]bool, len(procedures))
+	for _, p := range procedures {
+		set[p] = true
+	}
+	return func(spec connect.Spec) bool { return set[spec.Procedure] }
+}
 
 // RetryPolicy configures [Retry]. The zero value is usable: every zero field
 // takes the value documented on it.
@@ -48,6 +90,12 @@ type RetryPolicy struct {
 	// would most likely recur. A retry never happens once the call's
 	// context is done, whatever the codes.
 	RetryableCodes []connect.Code
+	// Retryable decides per method whether a failed call may be sent
+	// again. Nil means [SafeToRetry]; [RetryProcedures] names procedures.
+	// Whatever it says, streaming calls and SessionService CreateSession and
+	// SetSession (whose password and code checks count toward the user's
+	// lockout) are never retried.
+	Retryable func(connect.Spec) bool
 }
 
 // DefaultRetryableCodes are the codes [Retry] retries when
@@ -84,6 +132,9 @@ func (p RetryPolicy) normalized() RetryPolicy {
 	if p.RetryableCodes == nil {
 		p.RetryableCodes = DefaultRetryableCodes
 	}
+	if p.Retryable == nil {
+		p.Retryable = SafeToRetry
+	}
 	p.RetryableCodes = slices.Clone(p.RetryableCodes)
 	return p
 }
@@ -103,12 +154,14 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 	return time.Duration(d)
 }
 
-// Retry returns an interceptor that retries failed calls of the read-only,
-// unary procedures "/zitadel.session.v2.SessionService/GetSession" and
-// "/zitadel.session.v2.SessionService/ListSessions" whose error code is in
-// p.RetryableCodes. Every other procedure (in particular CreateSession,
-// SetSession and DeleteSession, which are not idempotent) and every
-// streaming call pass through untouched and are never retried.
+// Retry returns an interceptor for any connect-go v2 client that retries
+// failed unary calls whose method p.Retryable allows (by default
+// [SafeToRetry]: methods declared free of side effects or idempotent, and
+// the read-only methods of Zitadel's session, OIDC and SAML services) and
+// whose error code is in p.RetryableCodes. Every other call passes through
+// untouched and is never retried: streaming calls, methods p.Retryable
+// refuses, and always SessionService CreateSession and SetSession, so that a
+// password or code is never checked twice.
 //
 // Delays grow exponentially from p.InitialBackoff by p.Multiplier up to
 // p.MaxBackoff, randomized by p.Jitter. The call's context is honoured: no
@@ -127,7 +180,8 @@ func Retry(p RetryPolicy) connect.ClientInterceptor {
 	return func(next connect.ClientFunc) connect.ClientFunc {
 		return func(ctx context.Context, spec connect.Spec) (connect.ClientStream, error) {
 			if p.MaxAttempts <= 1 || spec.StreamType != connect.StreamTypeUnary ||
-				(spec.Procedure != procedureGetSession && spec.Procedure != procedureListSessions) {
+				spec.Procedure == procedureCreateSession || spec.Procedure == procedureSetSession ||
+				!p.Retryable(spec) {
 				return next(ctx, spec)
 			}
 			return &retryStream{ctx: ctx, spec: spec, next: next, policy: p, closeCh: make(chan struct{})}, nil

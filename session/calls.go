@@ -50,7 +50,8 @@ func (c *Client) Create(ctx context.Context, opts ...CreateOption) (*Handle, *Ch
 	if err != nil {
 		return nil, nil, newError(ctx, opCreate, err)
 	}
-	return &Handle{c: c, id: res.SessionId, token: res.SessionToken}, challengesFromProto(res.Challenges), nil
+	h := &Handle{c: c, id: res.SessionId, token: res.SessionToken, checked: checkedFactors(m.checks)}
+	return h, challengesFromProto(res.Challenges), nil
 }
 
 // Set applies checks, challenges, metadata and lifetime to the session. All
@@ -85,7 +86,7 @@ func (h *Handle) Set(ctx context.Context, opts ...SetOption) (*Challenges, error
 	if err != nil {
 		return nil, newError(ctx, opSet, err)
 	}
-	h.setToken(res.SessionToken)
+	h.setToken(res.SessionToken, checkedFactors(m.checks))
 	return challengesFromProto(res.Challenges), nil
 }
 

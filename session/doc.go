@@ -65,6 +65,7 @@
 //
 // Secrets (passwords, one-time codes, session tokens, client secrets) never
 // appear in the String, fmt or slog output of any type of this package, nor
-// in its errors. Retries (see [WithRetry]) are only ever applied to
-// GetSession and ListSessions, so a password check is never sent twice.
+// in its errors. Retries (see [WithRetry]) are only ever applied to the
+// read-only calls (GetSession, ListSessions, GetAuthRequest,
+// GetSAMLRequest), so a password check is never sent twice.
 package session

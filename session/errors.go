@@ -12,6 +12,7 @@ import (
 	errorv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/error/v2"
 	"github.com/sessionkit/zitadel-session-go/internal/connerr"
 	"github.com/sessionkit/zitadel-session-go/internal/validate"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 // Error is the error type returned by every method of this package for a
@@ -82,47 +83,6 @@ func (e *Error) Unwrap() error {
 	return e.cause
 }
 
-// Zitadel error ids this package interprets.
-const (
-	idInstanceNotFound = "QUERY-1kIjX"
-	idNoMembership     = "AUTHZ-cdgFk"
-	idSessionExpired   = "AUTHZ-EGDo3"
-	idAuthRequired     = "AUTHZ-Kl3p0"
-	idTokenInvalid     = "AUTH-7fs1e"
-	idGetStaleToken    = "QUERY-dsfr3"
-	idDeleteStaleToken = "COMMAND-sGr42"
-)
-
-var invalidCredentialIDs = map[string]bool{
-	"COMMAND-3M0fs": true, // wrong password
-	"EVENT-8isk2":   true, // wrong TOTP code
-	"CODE-woT0xc":   true, // wrong OTP (SMS / email) code
-	"DOMAIN-6uvh0":  true, // wrong recovery code
-	"WEBAU-3M9si":   true, // WebAuthN assertion does not verify
-	"CRYPTO-Sfefs":  true, // IdP intent token empty
-	"CRYPTO-Swg31":  true, // IdP intent token malformed
-	"CRYPTO-Sf4gt":  true, // IdP intent token undecryptable
-	"CRYPTO-CRYPTO": true, // IdP intent token of another intent
-}
-
-var lockedIDs = map[string]bool{
-	"COMMAND-JLK35": true, // password check: user locked
-	"COMMAND-SFA3t": true, // password check: user locked concurrently
-	"COMMAND-SF3fg": true, // TOTP check: user locked
-	"COMMAND-S6h4R": true, // OTP check: user locked
-	"COMMAND-2w6oa": true, // recovery code: user locked
-	"COMMAND-ASV12": true, // recovery code: user locked
-	"SESSION-Gj4ko": true, // user check: user not active (locked, deactivated, suspended)
-}
-
-var unauthenticatedIDs = map[string]bool{
-	idSessionExpired:   true, // session token as bearer: session expired
-	idAuthRequired:     true, // session token as bearer: authentication / MFA required
-	idTokenInvalid:     true, // invalid or expired bearer token
-	idGetStaleToken:    true, // session token is not the current one
-	idDeleteStaleToken: true, // session token is invalid
-}
-
 // asError returns the *Error in err's chain, if any.
 func asError(err error) (*Error, bool) {
 	var e *Error
@@ -130,36 +90,80 @@ func asError(err error) (*Error, bool) {
 	return e, ok
 }
 
-// IsNotFound reports whether err says the session, user or other entity does
-// not exist. It is false for "instance not found" (see [IsInstanceNotFound])
-// and for Zitadel's "membership not found", which is a permission error (see
+// IsNotFound reports whether err says the session, user, auth request or
+// other entity does not exist (code NotFound). It is false for "instance not
+// found" (see [IsInstanceNotFound]: a wrong host, not a missing session, so
+// code that logs the user in again on NotFound does not loop) and for
+// Zitadel's "membership not found", which is a permission error (see
 // [IsPermissionDenied]).
 func IsNotFound(err error) bool {
 	e, ok := asError(err)
-	return ok && e.Code == connect.CodeNotFound && e.ID != idInstanceNotFound && e.ID != idNoMembership
+	if !ok || e.Code != connect.CodeNotFound {
+		return false
+	}
+	k := zitadelerr.KindOf(e.ID)
+	return k != zitadelerr.KindInstanceNotFound && k != zitadelerr.KindPermissionDenied
 }
 
 // IsInstanceNotFound reports whether Zitadel could not find the instance for
-// the request's host. Use [WithInstanceHost] when dialing an address other
-// than the instance's domain.
+// the request's host ([zitadelerr.InstanceNotFound], which Zitadel sends
+// without an error detail, inside the message). Dial the instance's domain,
+// or name it with [WithInstanceHost] when dialing another address.
 func IsInstanceNotFound(err error) bool {
 	e, ok := asError(err)
-	return ok && e.Code == connect.CodeNotFound && e.ID == idInstanceNotFound
+	return ok && e.Code == connect.CodeNotFound && zitadelerr.KindOf(e.ID) == zitadelerr.KindInstanceNotFound
 }
 
-// IsInvalidCredentials reports whether a check failed because the secret was
-// wrong: password, TOTP, OTP (SMS / email) or recovery code, WebAuthN
-// assertion or IdP intent token.
+// IsInvalidCredentials reports whether a check failed because the credential
+// presented was not accepted ([zitadelerr.KindInvalidCredentials]): a wrong
+// password, TOTP, OTP (SMS / email) or recovery code, an expired OTP code, an
+// IdP intent that is invalid, expired, already used or another user's, or a
+// WebAuthN assertion that does not verify or names an unknown key. The user
+// has to present a new credential. For a wrong password, [Error]'s
+// FailedAttempts holds the user's failed-attempt count.
 func IsInvalidCredentials(err error) bool {
-	e, ok := asError(err)
-	return ok && invalidCredentialIDs[e.ID]
+	return kindOf(err) == zitadelerr.KindInvalidCredentials
 }
 
 // IsLocked reports whether the user is locked (or, as Zitadel reports it on
 // the user check, not active).
 func IsLocked(err error) bool {
-	e, ok := asError(err)
-	return ok && lockedIDs[e.ID]
+	return kindOf(err) == zitadelerr.KindLocked
+}
+
+// IsSessionExpired reports whether the session has expired: SetSession,
+// FinishOIDC or FinishSAML on an expired session (FailedPrecondition,
+// [zitadelerr.SessionExpired]), or its session token used as bearer
+// (PermissionDenied, [zitadelerr.AuthSessionExpired]; [IsUnauthenticated] is
+// true for that one too). Create a new session.
+func IsSessionExpired(err error) bool {
+	return kindOf(err) == zitadelerr.KindSessionExpired
+}
+
+// IsSessionTerminated reports whether the session was deleted (logged out):
+// SetSession, FinishOIDC or FinishSAML on it (FailedPrecondition,
+// [zitadelerr.SessionTerminated]). GetSession of a deleted session answers
+// NotFound instead (see [IsNotFound]).
+func IsSessionTerminated(err error) bool {
+	return kindOf(err) == zitadelerr.KindSessionTerminated
+}
+
+// IsAlreadyHandled reports whether the OIDC auth request or SAML request was
+// already finished ([Client.FinishOIDC] / [Client.FinishSAML] /
+// [Client.FailOIDC] / [Client.FailSAML] called twice; FailedPrecondition,
+// [zitadelerr.AuthRequestAlreadyHandled] or
+// [zitadelerr.SAMLRequestAlreadyHandled]). The browser has to start a new
+// login at the application.
+func IsAlreadyHandled(err error) bool {
+	return kindOf(err) == zitadelerr.KindAlreadyHandled
+}
+
+// IsFactorNotReady reports whether the user has not set up the factor a check
+// or challenge needs ([zitadelerr.KindFactorNotReady]): no password, TOTP, OTP
+// SMS or email, recovery codes, or (for a WebAuthN challenge, which Zitadel
+// answers with Internal) no passkey or U2F key.
+func IsFactorNotReady(err error) bool {
+	return kindOf(err) == zitadelerr.KindFactorNotReady
 }
 
 // IsUnauthenticated reports whether the caller's credentials were missing,
@@ -170,7 +174,12 @@ func IsLocked(err error) bool {
 // [IsPermissionDenied].
 func IsUnauthenticated(err error) bool {
 	e, ok := asError(err)
-	return ok && (e.Code == connect.CodeUnauthenticated || unauthenticatedIDs[e.ID])
+	return ok && isUnauthenticated(e)
+}
+
+func isUnauthenticated(e *Error) bool {
+	return e.Code == connect.CodeUnauthenticated || e.ID == zitadelerr.AuthSessionExpired ||
+		zitadelerr.KindOf(e.ID) == zitadelerr.KindUnauthenticated
 }
 
 // IsPermissionDenied reports whether the caller is authenticated but lacks
@@ -179,23 +188,32 @@ func IsUnauthenticated(err error) bool {
 // [IsUnauthenticated].
 func IsPermissionDenied(err error) bool {
 	e, ok := asError(err)
-	if !ok || unauthenticatedIDs[e.ID] {
+	if !ok || isUnauthenticated(e) {
 		return false
 	}
-	return e.Code == connect.CodePermissionDenied || e.ID == idNoMembership
+	return e.Code == connect.CodePermissionDenied || zitadelerr.KindOf(e.ID) == zitadelerr.KindPermissionDenied
 }
 
 // IsValidation reports whether the request was rejected as malformed: by
 // local validation (nothing was sent) or by the server's request validation.
 func IsValidation(err error) bool {
 	e, ok := asError(err)
-	if !ok {
+	if !ok || e.Code != connect.CodeInvalidArgument {
 		return false
 	}
 	if e.Local {
 		return true
 	}
-	return e.Code == connect.CodeInvalidArgument && e.ID == "" && strings.HasPrefix(e.Message, "invalid ")
+	return e.ID == "" && strings.HasPrefix(e.Message, "invalid ")
+}
+
+// kindOf classifies the Zitadel error id of the *Error in err's chain.
+func kindOf(err error) zitadelerr.Kind {
+	e, ok := asError(err)
+	if !ok {
+		return zitadelerr.KindOther
+	}
+	return zitadelerr.KindOf(e.ID)
 }
 
 // newError converts an RPC error into *Error. Non-connect errors (e.g. a
@@ -236,11 +254,87 @@ func newError(ctx context.Context, op string, err error) error {
 		}
 	}
 	e.Message = trimID(msg, &e.ID)
-	if e.Code == connect.CodeNotFound && e.ID == idInstanceNotFound {
-		e.hint = "instance not found: Zitadel selects the instance by the request's host; " +
-			"when dialing an address other than the instance domain, use session.WithInstanceHost(\"<instance domain>\")"
+	if e.ID == "" {
+		e.Message = embeddedID(e.Message, &e.ID)
+	}
+	if e.Code == connect.CodeNotFound && e.ID == zitadelerr.InstanceNotFound {
+		e.hint = instanceNotFoundHint(ce.Message())
 	}
 	return e
+}
+
+// embeddedID handles the messages Zitadel builds from its internal error
+// text instead of sending a detail, e.g. for a host that is not an instance:
+//
+//	unable to set instance using origin &{127.0.0.1:8080  http} (ExternalDomain is localhost):
+//	ID=QUERY-1kIjX Message=Instance not found. Make sure you got the domain right. ... Parent=(...)
+//
+// It sets *id to the first "ID=" token and returns the text after the
+// following "Message=" up to " Parent=". Other messages are returned as they
+// are.
+func embeddedID(msg string, id *string) string {
+	i := -1
+	for from := 0; from < len(msg); {
+		j := strings.Index(msg[from:], "ID=")
+		if j < 0 {
+			break
+		}
+		if j += from; j == 0 || msg[j-1] == ' ' {
+			i = j
+			break
+		}
+		from = j + 3
+	}
+	if i < 0 {
+		return msg
+	}
+	rest := msg[i+3:]
+	end := strings.IndexByte(rest, ' ')
+	if end < 0 {
+		end = len(rest)
+	}
+	found := rest[:end]
+	if found == "" || strings.ContainsAny(found, "()=") {
+		return msg
+	}
+	*id = found
+	text, ok := strings.CutPrefix(rest[end:], " Message=")
+	if !ok {
+		return msg
+	}
+	if p := strings.Index(text, " Parent="); p >= 0 {
+		text = text[:p]
+	}
+	return text
+}
+
+// instanceNotFoundHint tells the caller how to reach the instance, naming
+// the external domain the server reported when it is a plain host name.
+func instanceNotFoundHint(raw string) string {
+	const marker = "(ExternalDomain is "
+	hint := "instance not found: Zitadel picks the instance by the request's host; use the instance's domain in the URL, " +
+		"or name it with session.WithInstanceHost(\"<instance domain>\") when dialing another address"
+	if i := strings.Index(raw, marker); i >= 0 {
+		d := raw[i+len(marker):]
+		if j := strings.IndexByte(d, ')'); j > 0 && isHostName(d[:j]) {
+			hint += " (this server's external domain is " + d[:j] + ")"
+		}
+	}
+	return hint
+}
+
+// isHostName reports whether s looks like a host name or host:port, so that
+// it can be quoted in an error without carrying control characters.
+func isHostName(s string) bool {
+	if len(s) > 253 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == ':' || r == '[' || r == ']') {
+			return false
+		}
+	}
+	return true
 }
 
 // trimID strips Zitadel's " (<id>)" suffix from msg. When id is empty and the
@@ -302,11 +396,22 @@ func WrapError(err error) error {
 }
 
 // CodeOf returns the Connect code of err: the code of an [*Error] or
-// *connect.Error in its chain, CodeCanceled / CodeDeadlineExceeded for
-// context errors, CodeUnknown otherwise.
+// *connect.Error in its chain, CodeCanceled / CodeDeadlineExceeded for an
+// error wrapping context.Canceled / context.DeadlineExceeded, CodeUnknown
+// otherwise (also for nil).
 func CodeOf(err error) connect.Code {
 	if e, ok := asError(err); ok {
 		return e.Code
 	}
-	return connect.CodeOf(err)
+	var ce *connect.Error
+	if errors.As(err, &ce) {
+		return ce.Code()
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return connect.CodeCanceled
+	case errors.Is(err, context.DeadlineExceeded):
+		return connect.CodeDeadlineExceeded
+	}
+	return connect.CodeUnknown
 }

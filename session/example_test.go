@@ -235,6 +235,8 @@ func ExampleHandle_Bearer() {
 }
 
 // Finish an OIDC login: Zitadel returns the URL to redirect the browser to.
+// FinishOIDC first checks the session against the policy, locally: Zitadel
+// itself would finish a login with a session that only checked the user.
 func ExampleClient_FinishOIDC() {
 	srv, c := exampleZitadel()
 	defer srv.Close()
@@ -242,18 +244,19 @@ func ExampleClient_FinishOIDC() {
 	ctx := context.Background()
 	authRequestID := srv.AddAuthRequest("my-app", "https://app.example.com/callback", "openid")
 
-	h := login(ctx, srv, c, true)
-	s, err := h.Get(ctx)
-	if err != nil || !s.Satisfies(session.PasswordAndSecondFactor) {
-		log.Fatal("not authenticated enough", err)
-	}
-	callbackURL, err := c.FinishOIDC(ctx, authRequestID, h)
+	h := login(ctx, srv, c, false) // password only
+	_, err := c.FinishOIDC(ctx, authRequestID, h, session.Require(session.PasswordAndSecondFactor))
+	fmt.Println("password only refused:", errors.Is(err, session.ErrPolicyNotSatisfied))
+
+	h = login(ctx, srv, c, true) // password and TOTP
+	callbackURL, err := c.FinishOIDC(ctx, authRequestID, h, session.Require(session.PasswordAndSecondFactor))
 	if err != nil {
 		log.Fatal(err)
 	}
 	u, _ := url.Parse(callbackURL)
 	fmt.Println(u.Host+u.Path, u.Query().Get("code") != "")
 	// Output:
+	// password only refused: true
 	// app.example.com/callback true
 }
 

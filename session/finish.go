@@ -20,18 +20,45 @@ var errNilHandle = errors.New("nil *Handle")
 // FinishOIDC completes the OIDC authorization request authRequestID (the ID
 // Zitadel passed to the login UI) with the session h and returns the URL to
 // redirect the browser to (the client's redirect_uri with code and state).
-// Check [Session.Satisfies] with your policy first; Zitadel rejects expired
-// or insufficiently authenticated sessions.
-func (c *Client) FinishOIDC(ctx context.Context, authRequestID string, h *Handle) (callbackURL string, err error) {
+//
+// Zitadel does not check how strongly the session is authenticated: it
+// answers with a code, which exchanges for tokens, even for a session with
+// nothing but a user check. It rejects only an expired session
+// ([IsSessionExpired]), a deleted one ([IsSessionTerminated]), a wrong or
+// stale session token ([IsUnauthenticated]), an unknown request
+// ([IsNotFound]) and a request that was already finished
+// ([IsAlreadyHandled]). So FinishOIDC first checks the session against a
+// policy, locally: the policy is [Authenticated] (a user check plus a
+// password, IdP intent or WebAuthN check) unless [Require] names another,
+// e.g. session.Require(session.PasswordAndSecondFactor); [SkipPolicyCheck]
+// turns the check off. A session that does not satisfy it is refused with a
+// local FailedPrecondition [*Error] wrapping [ErrPolicyNotSatisfied], and
+// nothing is sent to finish the login.
+//
+// What the check costs: nothing when h comes from [Client.Create] and the
+// checks of its own Create and [Handle.Set] calls satisfy the policy. Else
+// (a handle from [Client.Resume], which knows nothing of its session; a
+// passkey policy, since the handle does not know whether the authenticator
+// verified the user; a policy other than a FactorKind, AllOf or AnyOf) one
+// GetSession with h's token comes first, and its error, if any, is returned
+// as it is (e.g. NotFound for a deleted session).
+func (c *Client) FinishOIDC(ctx context.Context, authRequestID string, h *Handle, opts ...FinishOption) (callbackURL string, err error) {
 	if h == nil {
 		return "", localError(opCreateCallback, errNilHandle.Error(), nil)
 	}
-	return c.createCallback(ctx, &oidcv2.CreateCallbackRequest{
+	req := &oidcv2.CreateCallbackRequest{
 		AuthRequestId: authRequestID,
 		CallbackKind: &oidcv2.CreateCallbackRequest_Session{Session: &oidcv2.Session{
 			SessionId: h.ID(), SessionToken: h.SessionToken(),
 		}},
-	})
+	}
+	if err := check(opCreateCallback, req); err != nil {
+		return "", err
+	}
+	if err := checkFinish(ctx, opCreateCallback, h, opts); err != nil {
+		return "", err
+	}
+	return c.sendCallback(ctx, req)
 }
 
 // OIDCError is the error a login UI returns to an OIDC client instead of a
@@ -68,6 +95,11 @@ func (c *Client) createCallback(ctx context.Context, req *oidcv2.CreateCallbackR
 	if err := check(opCreateCallback, req); err != nil {
 		return "", err
 	}
+	return c.sendCallback(ctx, req)
+}
+
+// sendCallback sends a validated CreateCallback request.
+func (c *Client) sendCallback(ctx context.Context, req *oidcv2.CreateCallbackRequest) (string, error) {
 	res, err := c.oidc.CreateCallback(ctx, req)
 	if err != nil {
 		return "", newError(ctx, opCreateCallback, err)
@@ -140,16 +172,28 @@ func (r *SAMLResponse) LogValue() slog.Value {
 }
 
 // FinishSAML completes the SAML request samlRequestID with the session h.
-func (c *Client) FinishSAML(ctx context.Context, samlRequestID string, h *Handle) (*SAMLResponse, error) {
+// Like [Client.FinishOIDC] (see there for what Zitadel does and does not
+// reject, and for what the check costs) it first checks the session against
+// the policy — [Authenticated] unless [Require] names another, none with
+// [SkipPolicyCheck] — and refuses, without finishing the login, a session
+// that does not satisfy it.
+func (c *Client) FinishSAML(ctx context.Context, samlRequestID string, h *Handle, opts ...FinishOption) (*SAMLResponse, error) {
 	if h == nil {
 		return nil, localError(opCreateResponse, errNilHandle.Error(), nil)
 	}
-	return c.createResponse(ctx, &samlv2.CreateResponseRequest{
+	req := &samlv2.CreateResponseRequest{
 		SamlRequestId: samlRequestID,
 		ResponseKind: &samlv2.CreateResponseRequest_Session{Session: &samlv2.Session{
 			SessionId: h.ID(), SessionToken: h.SessionToken(),
 		}},
-	})
+	}
+	if err := check(opCreateResponse, req); err != nil {
+		return nil, err
+	}
+	if err := checkFinish(ctx, opCreateResponse, h, opts); err != nil {
+		return nil, err
+	}
+	return c.sendResponse(ctx, req)
 }
 
 // SAMLError is the error a login UI returns to a SAML service provider
@@ -180,6 +224,11 @@ func (c *Client) createResponse(ctx context.Context, req *samlv2.CreateResponseR
 	if err := check(opCreateResponse, req); err != nil {
 		return nil, err
 	}
+	return c.sendResponse(ctx, req)
+}
+
+// sendResponse sends a validated CreateResponse request.
+func (c *Client) sendResponse(ctx context.Context, req *samlv2.CreateResponseRequest) (*SAMLResponse, error) {
 	res, err := c.saml.CreateResponse(ctx, req)
 	if err != nil {
 		return nil, newError(ctx, opCreateResponse, err)

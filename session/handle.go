@@ -27,9 +27,10 @@ type Handle struct {
 	c  *Client
 	id string
 
-	setMu sync.Mutex // serializes Set so that token rotations apply in order
-	mu    sync.RWMutex
-	token string
+	setMu   sync.Mutex // serializes Set so that token rotations apply in order
+	mu      sync.RWMutex
+	token   string
+	checked factorSet // factors verified by this handle's own Create / Set
 }
 
 // Resume returns a handle for a session created elsewhere (e.g. restored
@@ -74,13 +75,17 @@ func (h *Handle) Bearer(ctx context.Context) context.Context {
 	return bearerContext(ctx, h.SessionToken())
 }
 
-// setToken records a rotated token; "" means nothing changed.
-func (h *Handle) setToken(t string) {
-	if t == "" {
+// setToken records a rotated token ("" means nothing changed) and the
+// factors the call verified.
+func (h *Handle) setToken(t string, verified factorSet) {
+	if t == "" && verified == 0 {
 		return
 	}
 	h.mu.Lock()
-	h.token = t
+	if t != "" {
+		h.token = t
+	}
+	h.checked |= verified
 	h.mu.Unlock()
 }
 

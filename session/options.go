@@ -166,9 +166,12 @@ func (c *config) setAuth(k authKind) {
 	c.authSet++
 }
 
-// WithRetry retries GetSession and ListSessions on transient errors
-// according to p. Create, Set and Delete are never retried, so a password or
-// code is never checked twice.
+// WithRetry retries the read-only calls on transient errors according to p:
+// GetSession and ListSessions, and the OIDC / SAML GetAuthRequest and
+// GetSAMLRequest of [Client.RawOIDC] / [Client.RawSAML] (see
+// interceptors.SafeToRetry; p.Retryable can choose otherwise). Create, Set,
+// Delete and the calls that finish a login are not retried by default, and
+// Create and Set never are, so a password or code is never checked twice.
 func WithRetry(p interceptors.RetryPolicy) Option { return func(c *config) { c.retry = &p } }
 
 // WithLogger logs one record per call to l (without secrets).

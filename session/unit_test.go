@@ -309,11 +309,11 @@ func TestRedaction(t *testing.T) {
 
 func TestHandleKeepsTokenOnEmptyRotation(t *testing.T) {
 	h := &Handle{id: "1", token: "a"}
-	h.setToken("")
+	h.setToken("", 0)
 	if h.SessionToken() != "a" {
 		t.Fatal("empty token replaced the current one")
 	}
-	h.setToken("b")
+	h.setToken("b", 0)
 	if h.SessionToken() != "b" {
 		t.Fatal("rotation not recorded")
 	}

@@ -114,10 +114,14 @@ func (h *oidcHandler) GetAuthRequest(ctx context.Context, req *oidcv2.GetAuthReq
 	if err := callerFrom(ctx).mayLink(ar.loginClient); err != nil {
 		return nil, err
 	}
-	return &oidcv2.GetAuthRequestResponse{AuthRequest: &oidcv2.AuthRequest{
+	out := &oidcv2.AuthRequest{
 		Id: ar.id, CreationDate: timestamppb.New(ar.created), ClientId: ar.clientID,
 		Scope: append([]string(nil), ar.scopes...), RedirectUri: ar.redirectURI,
-	}}, nil
+	}
+	if err := h.s.describeOIDCRequest(ctx, out); err != nil {
+		return nil, err
+	}
+	return &oidcv2.GetAuthRequestResponse{AuthRequest: out}, nil
 }
 
 // CreateCallback finishes an auth request with a session (→ redirect URI with
@@ -128,8 +132,14 @@ func (h *oidcHandler) CreateCallback(ctx context.Context, req *oidcv2.CreateCall
 	}
 	s := h.s
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	ar := s.authRequests[req.GetAuthRequestId()]
+	if ar != nil {
+		if r := s.oidcRequestFor(ar.id); r != nil { // made by /oauth/v2/authorize
+			s.mu.Unlock()
+			return s.finishOIDCRequest(ctx, req, ar, r)
+		}
+	}
+	defer s.mu.Unlock()
 	q := url.Values{}
 	switch kind := req.GetCallbackKind().(type) {
 	case *oidcv2.CreateCallbackRequest_Session:

@@ -29,6 +29,9 @@ type Seed struct {
 	Intents       []SeedIntent       `json:"intents"`
 	AuthRequests  []SeedAuthRequest  `json:"authRequests"`
 	SAMLRequests  []SeedSAMLRequest  `json:"samlRequests"`
+	// Applications are OIDC applications of the OpenID provider (see
+	// WithOpenIDProvider and SeedApplication).
+	Applications []SeedApplication `json:"applications"`
 }
 
 // SeedOrganization is an organization in a Seed (see Organization).
@@ -246,6 +249,9 @@ func (seed *Seed) check() error {
 			return fmt.Errorf("samlRequests[%d].binding is required", i)
 		}
 	}
+	if err := checkSeedApplications(seed.Applications); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -335,7 +341,8 @@ func parseState(s string) (UserState, error) {
 }
 
 // ApplySeed checks the seed (as LoadSeed does) and adds its organizations,
-// users, tokens, intents and requests, in that order. It stops at the first
+// users, tokens, intents, requests and applications (which need
+// WithOpenIDProvider), in that order. It stops at the first
 // error, which names the entry; entries applied before stay.
 func (s *Server) ApplySeed(seed *Seed) error {
 	if seed == nil {
@@ -417,5 +424,5 @@ func (s *Server) ApplySeed(seed *Seed) error {
 		s.samlRequests[r.ID] = &samlRequestRec{id: r.ID, issuer: r.Issuer, acsURL: r.ACSURL, relayState: r.RelayState,
 			binding: r.Binding, loginClient: r.LoginClient, created: now}
 	}
-	return nil
+	return s.applySeedApplications(seed.Applications)
 }

@@ -46,6 +46,8 @@ type config struct {
 	intentLifetime  time.Duration
 	outboxCapacity  int
 	defaultOrgID    string
+	openIDProvider  bool          // WithOpenIDProvider
+	issuer          string        // WithIssuer
 	listLag         time.Duration // WithProjectionLag
 	userLag         time.Duration
 	limits          Limits // WithLimits
@@ -133,6 +135,8 @@ type Server struct {
 	clientMu   sync.Mutex
 	transports []*http.Transport
 
+	oidc *oidcProvider // nil without WithOpenIDProvider
+
 	store
 }
 
@@ -168,6 +172,13 @@ func NewUnstartedServer(opts ...Option) *Server {
 	if cfg.instanceID == "" {
 		cfg.instanceID = randomNumericID()
 	}
+	if cfg.issuer != "" {
+		issuer, err := checkIssuer(cfg.issuer)
+		if err != nil {
+			panic(err.Error())
+		}
+		cfg.issuer = issuer
+	}
 	cfg.maxListPage = cfg.limits.MaxListPage
 	s := &Server{cfg: cfg, clock: cfg.clock}
 	s.store.init(s)
@@ -176,6 +187,9 @@ func NewUnstartedServer(opts ...Option) *Server {
 	sessionv2connect.RegisterSessionServiceHandler(s.connect, h)
 	oidcv2connect.RegisterOIDCServiceHandler(s.connect, &oidcHandler{s: s})
 	samlv2connect.RegisterSAMLServiceHandler(s.connect, &samlHandler{s: s})
+	if cfg.openIDProvider {
+		s.oidc = newOIDCProvider(s)
+	}
 	return s
 }
 
@@ -187,9 +201,7 @@ func (s *Server) Start() {
 		if err != nil {
 			panic(fmt.Sprintf("sessiontest: failed to listen on a loopback port: %v", err))
 		}
-		mux := http.NewServeMux()
-		s.Mount(mux)
-		srv := s.NewHTTPServer(mux)
+		srv := s.NewHTTPServer(s.Handler())
 		protocols := srv.Protocols
 		scheme := "http"
 		if s.cfg.tls {
@@ -264,10 +276,22 @@ func (s *Server) Close() {
 	})
 }
 
-// Mount installs the server's RPC handlers (Connect, gRPC and gRPC-Web) on
-// mux, so they can be served by the caller's own http.Server.
+// Mount installs the server's handlers on mux, so they can be served by the
+// caller's own http.Server: the RPCs (Connect, gRPC and gRPC-Web), Zitadel's
+// REST paths for them, gRPC server reflection and health, and with
+// WithOpenIDProvider the OpenID provider's endpoints. CORS is not included;
+// Handler has everything with CORS.
 func (s *Server) Mount(mux *http.ServeMux) {
 	connecthttp.Mount(mux, s.connect, connecthttp.WithCodecs(zitadelCodecs()...), connecthttp.WithReadMaxBytes(s.cfg.limits.MaxRequestBytes))
+	s.mountSurfaces(mux)
+}
+
+// Handler returns everything Mount installs, on a new mux, behind Zitadel's
+// CORS policy (see cors.go): what Start serves.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.Mount(mux)
+	return withCORS(mux)
 }
 
 // ConnectServer returns the connect.Server with all services registered, for

@@ -57,6 +57,8 @@ command).`,
 				srv := sessiontest.NewServer()
 				defer srv.Close()
 				defer a.closeClients() // before srv.Close, so it need not wait for idle connections
+				// The demo uses the Session API only; serve is the OpenID provider.
+				seed.Applications = nil
 				if err := applySeed(srv, seed); err != nil {
 					return fmt.Errorf("seeding the test server: %v", err)
 				}

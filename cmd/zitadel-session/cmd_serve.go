@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -28,6 +27,15 @@ Session API v2, seeded with users and access tokens from a JSON file, for
 developing a login UI without a Zitadel instance. It speaks Connect, gRPC
 (h2c) and gRPC-Web over plain HTTP and keeps everything in memory.
 
+It is also what a Zitadel instance is to a custom login UI: an OpenID
+provider for the seed's "applications" (/.well-known/openid-configuration,
+/oauth/v2/authorize redirecting to the application's login UI with
+?authRequest=V2_<id>, /oauth/v2/token, /oauth/v2/keys, /oidc/v1/userinfo,
+/oidc/v1/end_session), Zitadel's REST paths (POST /v2/sessions, ...), CORS
+for browser clients, and gRPC server reflection (buf curl, grpcurl). The
+issuer is the URL a client reaches the server at. The applications and an
+authorize URL to try are printed to stderr at start-up.
+
 Once ready it prints exactly one line to stdout:
 
   listening on http://ADDR
@@ -45,7 +53,13 @@ auth requests and SAML requests):
                "organizationId": "...", "password": "...",
                "totpSecret": "BASE32", "email": "...", "phone": "..."}],
    "tokens": [{"token": "...", "permissions": ["session.read",
-               "session.write", "session.delete"]}]}`,
+               "session.write", "session.delete"]}],
+   "applications": [{"clientId": "...", "clientSecret": "(optional)",
+               "redirectUris": ["..."], "postLogoutRedirectUris": ["..."],
+               "loginBaseUri": "http://localhost:3000/ui/v2/login",
+               "responseTypes": ["code"], "grantTypes":
+               ["authorization_code", "refresh_token"],
+               "pkceRequired": false}]}`,
 		Example: `  zitadel-session serve --listen 127.0.0.1:8080 --seed seed.json &
   export ZITADEL_URL=http://127.0.0.1:8080 ZITADEL_TOKEN=dev-login-client-token
   zitadel-session login`,
@@ -53,7 +67,7 @@ auth requests and SAML requests):
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			host, _, err := net.SplitHostPort(listen)
 			if err != nil {
-				return usageErrorf("--listen must be host:port, e.g. 127.0.0.1:8080")
+				return invalidErrorf("--listen must be host:port, e.g. 127.0.0.1:8080")
 			}
 			if !isLoopbackHost(host) && !allowRemote {
 				where := host
@@ -76,9 +90,10 @@ auth requests and SAML requests):
 			}
 			lagOpt, err := parseProjectionLag(lag)
 			if err != nil {
-				return usageErrorf("--projection-lag: %v", err)
+				return invalidErrorf("--projection-lag: %v", err)
 			}
-			srv := sessiontest.NewUnstartedServer(lagOpt)
+			quietOIDCLogs(a.stderr)
+			srv := sessiontest.NewUnstartedServer(lagOpt, sessiontest.WithOpenIDProvider())
 			defer srv.Close()
 			if err := applySeed(srv, seed); err != nil {
 				return invalidErrorf("--seed %s: %v", source, err)
@@ -89,15 +104,14 @@ auth requests and SAML requests):
 			if err != nil {
 				return &exitError{code: exitOther, msg: "cannot listen: " + err.Error()}
 			}
-			mux := http.NewServeMux()
-			srv.Mount(mux)
-			hs := srv.NewHTTPServer(mux) // timeouts and limits: sessiontest.DefaultLimits
+			hs := srv.NewHTTPServer(srv.Handler()) // timeouts and limits: sessiontest.DefaultLimits
 			served := make(chan error, 1)
 			go func() { served <- hs.Serve(ln) }()
 			if allowRemote && !isLoopbackHost(host) {
 				fmt.Fprintln(a.stderr, "warning: --allow-remote: the test server is reachable from other machines")
 			}
 			fmt.Fprintf(a.stderr, "serving %d users and %d access tokens from %s; press Ctrl-C to stop\n", len(seed.Users), len(seed.Tokens), source)
+			a.printOpenIDProvider(srv, "http://"+ln.Addr().String())
 			fmt.Fprintf(a.stdout, "listening on http://%s\n", ln.Addr().String())
 			select {
 			case <-ctx.Done():

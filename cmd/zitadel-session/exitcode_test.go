@@ -25,7 +25,7 @@ func countingServer(t *testing.T) (url string, requests *atomic.Int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := sessiontest.NewUnstartedServer()
+	srv := sessiontest.NewUnstartedServer(sessiontest.WithOpenIDProvider()) // as serve runs it
 	t.Cleanup(srv.Close)
 	if err := applySeed(srv, seed); err != nil {
 		t.Fatal(err)
@@ -140,6 +140,8 @@ func badInputs() []badInput {
 
 		// serve
 		{name: "--seed", args: []string{"serve", "--listen", "127.0.0.1:0", "--seed", "$DIR/bad.json"}, files: map[string]string{"bad.json": "{"}, want: `^error: --seed .*bad.json: not valid JSON`},
+		{name: "--listen", args: []string{"serve", "--listen", "nonsense"}, want: `^error: --listen must be host:port`},
+		{name: "--projection-lag", args: []string{"serve", "--listen", "127.0.0.1:0", "--projection-lag", "soon"}, want: `^error: --projection-lag: "soon": the list lag must be a duration`},
 	}
 }
 
@@ -150,7 +152,6 @@ var notInTable = map[string]string{
 	"--user-agent-ip":          "Zitadel drops an unparsable IP, as documented",
 	"--user-agent-description": "free text, stored as given",
 	"--id":                     "list's ids (and its --user-id) have no rule in Zitadel's API; an unknown id matches nothing",
-	"--listen":                 "serve's own check (cmd_serve.go) still reports a malformed address as a usage error (2)",
 }
 
 // TestBadInputExitCode holds every flag, argument and environment variable

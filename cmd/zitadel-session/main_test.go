@@ -80,7 +80,7 @@ func cmdStartServer(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	seed, err := parseSeed(bytes.NewReader(data))
 	ts.Check(err)
-	srv := sessiontest.NewServer()
+	srv := sessiontest.NewServer(sessiontest.WithOpenIDProvider())
 	ts.Defer(srv.Close)
 	ts.Check(applySeed(srv, seed))
 	ts.Setenv("ZITADEL_URL", srv.URL())

@@ -19,7 +19,7 @@ func TestExampleSeedFiles(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
-		srv := sessiontest.NewUnstartedServer()
+		srv := sessiontest.NewUnstartedServer(sessiontest.WithOpenIDProvider()) // as serve runs it
 		if err := applySeed(srv, seed); err != nil {
 			t.Errorf("%s: %v", path, err)
 		}
