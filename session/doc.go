@@ -30,11 +30,12 @@
 //     checks are Check<Factor> ([CheckPassword], [CheckWebAuthn]),
 //     challenges Challenge<Factor> ([ChallengeOTPSMS]), list filters
 //     By<Field> ([ByUserID]), and the other per-call options [Metadata],
-//     [MetadataMap], [Lifetime], a [UserAgent], [SortByCreationDate] and
-//     [PageSize]. An option that receives a result takes a pointer:
-//     [Details], [TotalResult]. (So do sessiontest's per-call options, e.g.
-//     sessiontest.ForOrganization; interceptors are named for what they add:
-//     interceptors.Auth, interceptors.Retry.)
+//     [MetadataMap], [Lifetime], a [UserAgent], [SortByCreationDate],
+//     [PageSize], [Require] and [SkipPolicyCheck]. An option that receives
+//     a result takes a pointer: [Details], [TotalResult]. (So do
+//     sessiontest's per-call options, e.g. sessiontest.ForOrganization;
+//     interceptors are named for what they add: interceptors.Auth,
+//     interceptors.Retry.)
 //   - A session token travels in a [Handle]: calls authorized by it are
 //     methods of Handle ([Handle.Set], [Handle.Get], [Handle.Delete]; a
 //     stored token becomes a Handle with [Client.Resume]); calls authorized
