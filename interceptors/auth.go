@@ -4,17 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 
 	"connectrpc.com/connect/v2"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"golang.org/x/oauth2"
-)
 
-// DefaultScopes are the scopes requested by [ClientCredentials] and
-// [JWTProfile] when the configuration's Scopes field is nil. The second scope
-// adds the Zitadel API project to the token's audience, which the Zitadel
-// APIs require.
-var DefaultScopes = []string{"openid", "urn:zitadel:iam:org:project:id:zitadel:aud"}
+	"github.com/sessionkit/zitadel-session-go/credentials"
+	"github.com/sessionkit/zitadel-session-go/internal/connerr"
+)
 
 const (
 	headerAuthorization = "Authorization"
@@ -32,11 +30,26 @@ const (
 // concurrent use. Wrap ts once and share the returned interceptor among
 // clients to share the cache.
 //
-// A failure to obtain a token fails the call, before anything is sent, with a
-// [connect.Error] of code [connect.CodeUnauthenticated]. The error never
-// contains the token source's error text (which might echo credentials); it
-// contains at most the OAuth 2 error code and HTTP status of a token endpoint
-// rejection, and errors.Is reports context cancellation.
+// A failure to obtain a token fails the call before anything is sent, with a
+// [connect.Error] whose code says what went wrong:
+//
+//   - [connect.CodeUnavailable]: the token endpoint could not be used
+//     (refused, DNS, TLS, redirect refused, HTTP 429 or 5xx); the caller
+//     may retry later;
+//   - [connect.CodeDeadlineExceeded] / [connect.CodeCanceled]: it did not
+//     answer in time / the request was canceled;
+//   - [connect.CodeUnauthenticated]: anything else, in particular rejected
+//     credentials, with the OAuth 2 error code (e.g. "invalid_client") in
+//     the message.
+//
+// For a [*credentials.TokenError] (the error of every token source of
+// package credentials) the message carries its text and the error unwraps
+// to it, so errors.Is and errors.As reach its cause (e.g.
+// syscall.ECONNREFUSED). The text of other token sources' errors is never
+// included, as it might echo credentials: the message has at most the OAuth
+// 2 error code and HTTP status of an [oauth2.RetrieveError], and only the
+// network part of the error (e.g. *net.OpError, context.DeadlineExceeded) is
+// kept for errors.Is and errors.As.
 //
 // Note that the token source is not bound to the call's context: a slow token
 // endpoint delays the call regardless of its deadline, so configure a timeout
@@ -69,15 +82,43 @@ func Auth(ts oauth2.TokenSource) connect.ClientInterceptor {
 	}
 }
 
-// tokenError converts a token source failure into a CodeUnauthenticated error
-// that carries no text of the original error.
+// tokenError converts a token source failure into a connect error (see
+// Auth for what it keeps).
 func tokenError(err error) error {
-	msg := "interceptors: cannot obtain access token"
+	const prefix = "interceptors: cannot obtain access token"
+	var te *credentials.TokenError
+	if errors.As(err, &te) {
+		code := connect.CodeUnauthenticated
+		switch {
+		case errors.Is(te, context.Canceled):
+			code = connect.CodeCanceled
+		case isTimeout(te):
+			code = connect.CodeDeadlineExceeded
+		case te.Transient():
+			code = connect.CodeUnavailable
+		}
+		return connect.NewError(code, prefix+": "+te.Error()).WithCause(te)
+	}
+	if reason, cause, ok := connerr.Transport(err); ok {
+		code := connect.CodeUnavailable
+		switch {
+		case errors.Is(cause, context.Canceled):
+			code = connect.CodeCanceled
+		case isTimeout(cause):
+			code = connect.CodeDeadlineExceeded
+		}
+		return connect.NewError(code, prefix+": "+reason).WithCause(cause)
+	}
+	msg := prefix
+	code := connect.CodeUnauthenticated
 	var re *oauth2.RetrieveError
 	var oe *oidc.Error
 	if errors.As(err, &oe) && oe.ErrorType != "" {
 		msg = fmt.Sprintf("%s: token endpoint returned %q", msg, safeToken(string(oe.ErrorType)))
 	} else if errors.As(err, &re) {
+		if re.Response != nil && (re.Response.StatusCode == 429 || re.Response.StatusCode >= 500) {
+			code = connect.CodeUnavailable
+		}
 		switch {
 		case re.ErrorCode != "" && re.Response != nil:
 			msg = fmt.Sprintf("%s: token endpoint returned %q (HTTP %d)", msg, safeToken(re.ErrorCode), re.Response.StatusCode)
@@ -87,14 +128,13 @@ func tokenError(err error) error {
 			msg = fmt.Sprintf("%s: token endpoint returned HTTP %d", msg, re.Response.StatusCode)
 		}
 	}
-	cerr := connect.NewError(connect.CodeUnauthenticated, msg)
-	// Only well-known, secret-free causes are kept for errors.Is.
-	for _, cause := range []error{context.Canceled, context.DeadlineExceeded} {
-		if errors.Is(err, cause) {
-			cerr = cerr.WithCause(cause)
-		}
-	}
-	return cerr
+	return connect.NewError(code, msg)
+}
+
+// isTimeout reports whether err is a context deadline or a network timeout.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // safeToken keeps an OAuth 2 error code only if it uses the character set
@@ -110,30 +150,3 @@ func safeToken(s string) string {
 	}
 	return s
 }
-
-// PersonalAccessToken returns a static token source for a Zitadel personal
-// access token (PAT). The token never expires from the client's point of
-// view. The returned value's String method does not reveal the token; an
-// empty token makes every Token call fail.
-func PersonalAccessToken(token string) oauth2.TokenSource {
-	return patSource{token: token}
-}
-
-type patSource struct{ token string }
-
-// Token implements oauth2.TokenSource.
-func (p patSource) Token() (*oauth2.Token, error) {
-	if p.token == "" {
-		return nil, errors.New("interceptors: personal access token is empty")
-	}
-	return &oauth2.Token{AccessToken: p.token, TokenType: "Bearer"}, nil
-}
-
-// String redacts the token.
-func (p patSource) String() string { return "PersonalAccessToken(" + redacted + ")" }
-
-// GoString redacts the token.
-func (p patSource) GoString() string { return p.String() }
-
-// Format redacts the token for every verb.
-func (p patSource) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, p.String()) }

@@ -9,17 +9,22 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"connectrpc.com/connect/v2"
 	"golang.org/x/oauth2"
 
+	"github.com/sessionkit/zitadel-session-go/credentials"
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 	"github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2/sessionv2connect"
 	"github.com/sessionkit/zitadel-session-go/interceptors"
+	"github.com/sessionkit/zitadel-session-go/internal/oidcfake"
 )
 
 const defaultScope = "openid urn:zitadel:iam:org:project:id:zitadel:aud"
@@ -73,7 +78,7 @@ func authHeaders(svc *fakeSessions) map[string]int {
 
 func TestAuthSetsBearerHeader(t *testing.T) {
 	svc := newFakeSessions()
-	client := startSessionServer(t, svc, interceptors.Auth(interceptors.PersonalAccessToken("pat-value")))
+	client := startSessionServer(t, svc, interceptors.Auth(credentials.PersonalAccessToken("pat-value")))
 	if err := getSession(t.Context(), client); err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +89,7 @@ func TestAuthSetsBearerHeader(t *testing.T) {
 
 func TestAuthPerCallOverrideWins(t *testing.T) {
 	svc := newFakeSessions()
-	src := &countingSource{ts: interceptors.PersonalAccessToken("pat-value")}
+	src := &countingSource{ts: credentials.PersonalAccessToken("pat-value")}
 	client := startSessionServer(t, svc, interceptors.Auth(src))
 	ctx, info := connect.NewClientContext(t.Context())
 	info.RequestHeader().Set("Authorization", "Bearer session-token")
@@ -106,13 +111,17 @@ func TestAuthPerCallOverrideWins(t *testing.T) {
 	}
 }
 
-func TestAuthTokenErrorIsUnauthenticatedWithoutSecret(t *testing.T) {
+// TestAuthTokenErrorWithoutSecret: a token source whose error text holds a
+// secret and wraps a timeout fails the call with DeadlineExceeded (a
+// transport failure, not a credential failure, issue 9), keeps the cause for
+// errors.Is, and the secret is nowhere in the chain.
+func TestAuthTokenErrorWithoutSecret(t *testing.T) {
 	const secret = "SUPER-SECRET-CLIENT-SECRET"
 	svc := newFakeSessions()
 	client := startSessionServer(t, svc, interceptors.Auth(failingSource{secret: secret}))
 	err := getSession(t.Context(), client)
-	if got := connect.CodeOf(err); got != connect.CodeUnauthenticated {
-		t.Fatalf("code = %v (%v), want unauthenticated", got, err)
+	if got := connect.CodeOf(err); got != connect.CodeDeadlineExceeded {
+		t.Fatalf("code = %v (%v), want deadline_exceeded", got, err)
 	}
 	assertNoSecretInErrorChain(t, err, secret)
 	if !errors.Is(err, context.DeadlineExceeded) {
@@ -125,17 +134,17 @@ func TestAuthTokenErrorIsUnauthenticatedWithoutSecret(t *testing.T) {
 
 func TestAuthEmptyPATIsUnauthenticated(t *testing.T) {
 	svc := newFakeSessions()
-	client := startSessionServer(t, svc, interceptors.Auth(interceptors.PersonalAccessToken("")))
+	client := startSessionServer(t, svc, interceptors.Auth(credentials.PersonalAccessToken("")))
 	if got := connect.CodeOf(getSession(t.Context(), client)); got != connect.CodeUnauthenticated {
 		t.Fatalf("code = %v, want unauthenticated", got)
 	}
 }
 
 func TestAuthTokenEndpointRejectionIsRedacted(t *testing.T) {
-	iss := newFakeIssuer(t)
-	iss.failToken = true
-	ts, err := interceptors.ClientCredentials(t.Context(), interceptors.ClientCredentialsConfig{
-		Issuer: iss.issuer(), ClientID: testClientID, ClientSecret: testClientSecret,
+	iss := oidcfake.New(t)
+	iss.FailToken = true
+	ts, err := credentials.ClientCredentials(credentials.ClientCredentialsConfig{
+		Issuer: iss.URL(), ClientID: oidcfake.ClientID, ClientSecret: oidcfake.ClientSecret,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +154,7 @@ func TestAuthTokenEndpointRejectionIsRedacted(t *testing.T) {
 	if got := connect.CodeOf(err); got != connect.CodeUnauthenticated {
 		t.Fatalf("code = %v (%v), want unauthenticated", got, err)
 	}
-	assertNoSecretInErrorChain(t, err, testClientSecret)
+	assertNoSecretInErrorChain(t, err, oidcfake.ClientSecret)
 	if !strings.Contains(err.Error(), "invalid_client") {
 		t.Errorf("error %q should name the OAuth error code", err)
 	}
@@ -164,7 +173,7 @@ func assertNoSecretInErrorChain(t *testing.T, err error, secret string) {
 
 func TestPersonalAccessTokenOneTokenForManyCalls(t *testing.T) {
 	svc := newFakeSessions()
-	src := &countingSource{ts: interceptors.PersonalAccessToken("pat-value")}
+	src := &countingSource{ts: credentials.PersonalAccessToken("pat-value")}
 	client := startSessionServer(t, svc, interceptors.Auth(src))
 	concurrently(t, 100, client)
 	if n := src.n.Load(); n != 1 {
@@ -175,20 +184,11 @@ func TestPersonalAccessTokenOneTokenForManyCalls(t *testing.T) {
 	}
 }
 
-func TestPersonalAccessTokenRedacted(t *testing.T) {
-	ts := interceptors.PersonalAccessToken("pat-secret-value")
-	for _, s := range []string{fmt.Sprint(ts), fmt.Sprintf("%+v", ts), fmt.Sprintf("%#v", ts), fmt.Sprintf("%s", ts)} {
-		if strings.Contains(s, "pat-secret-value") {
-			t.Fatalf("formatted token source reveals the token: %q", s)
-		}
-	}
-}
-
 func TestClientCredentials(t *testing.T) {
-	iss := newFakeIssuer(t)
-	hc, mt := newMarkedClient(t)
-	ts, err := interceptors.ClientCredentials(t.Context(), interceptors.ClientCredentialsConfig{
-		Issuer: iss.issuer(), ClientID: testClientID, ClientSecret: testClientSecret, HTTPClient: hc,
+	iss := oidcfake.New(t)
+	hc, mt := oidcfake.NewMarkedClient(t)
+	ts, err := credentials.ClientCredentials(credentials.ClientCredentialsConfig{
+		Issuer: iss.URL(), ClientID: oidcfake.ClientID, ClientSecret: oidcfake.ClientSecret, HTTPClient: hc,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -197,32 +197,32 @@ func TestClientCredentials(t *testing.T) {
 	client := startSessionServer(t, svc, interceptors.Auth(ts))
 
 	concurrently(t, 100, client)
-	iss.check()
-	if d, n := iss.discoveryHits.Load(), iss.tokenHits.Load(); d != 1 || n != 1 {
+	iss.Check()
+	if d, n := iss.DiscoveryHits.Load(), iss.TokenHits.Load(); d != 1 || n != 1 {
 		t.Fatalf("discovery hits = %d, token hits = %d; want 1 and 1", d, n)
 	}
 	if seen := authHeaders(svc); seen["Bearer access-token-1"] != 100 || len(seen) != 1 {
 		t.Fatalf("Authorization values seen: %v", seen)
 	}
-	assertUsedClient(t, iss, mt)
-	if iss.scopes[0] != defaultScope {
-		t.Errorf("scope = %q, want %q", iss.scopes[0], defaultScope)
+	oidcfake.AssertUsedClient(t, iss, mt)
+	if iss.Scopes()[0] != defaultScope {
+		t.Errorf("scope = %q, want %q", iss.Scopes()[0], defaultScope)
 	}
 }
 
 func TestClientCredentialsExpiredTokenRefreshedOnce(t *testing.T) {
-	iss := newFakeIssuer(t)
+	iss := oidcfake.New(t)
 	// The first token expires within oauth2's 10s expiry margin, so it is
 	// already stale when the next call looks at it.
-	iss.expiresIn = func(n int64) int {
+	iss.ExpiresIn = func(n int64) int {
 		if n == 1 {
 			return 1
 		}
 		return 3600
 	}
-	hc, mt := newMarkedClient(t)
-	ts, err := interceptors.ClientCredentials(t.Context(), interceptors.ClientCredentialsConfig{
-		Issuer: iss.issuer(), ClientID: testClientID, ClientSecret: testClientSecret,
+	hc, mt := oidcfake.NewMarkedClient(t)
+	ts, err := credentials.ClientCredentials(credentials.ClientCredentialsConfig{
+		Issuer: iss.URL(), ClientID: oidcfake.ClientID, ClientSecret: oidcfake.ClientSecret,
 		Scopes: []string{"openid"}, HTTPClient: hc,
 	})
 	if err != nil {
@@ -234,45 +234,16 @@ func TestClientCredentialsExpiredTokenRefreshedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	concurrently(t, 50, client)
-	iss.check()
-	if d, n := iss.discoveryHits.Load(), iss.tokenHits.Load(); d != 1 || n != 2 {
+	iss.Check()
+	if d, n := iss.DiscoveryHits.Load(), iss.TokenHits.Load(); d != 1 || n != 2 {
 		t.Fatalf("discovery hits = %d, token hits = %d; want 1 and 2 (one refresh)", d, n)
 	}
 	if seen := authHeaders(svc); seen["Bearer access-token-1"] != 1 || seen["Bearer access-token-2"] != 50 {
 		t.Fatalf("Authorization values seen: %v", seen)
 	}
-	assertUsedClient(t, iss, mt)
-	if iss.scopes[0] != "openid" {
-		t.Errorf("scope = %q, want openid", iss.scopes[0])
-	}
-}
-
-func assertUsedClient(t *testing.T, iss *fakeIssuer, mt *markingTransport) {
-	t.Helper()
-	if u := iss.unmarked.Load(); u != 0 {
-		t.Errorf("%d requests to the issuer bypassed the configured HTTP client", u)
-	}
-	if got, want := mt.n.Load(), iss.discoveryHits.Load()+iss.tokenHits.Load(); got != want {
-		t.Errorf("configured transport saw %d requests, issuer %d", got, want)
-	}
-}
-
-func TestClientCredentialsValidation(t *testing.T) {
-	for name, cfg := range map[string]interceptors.ClientCredentialsConfig{
-		"issuer": {ClientID: "a", ClientSecret: "b"},
-		"id":     {Issuer: "http://127.0.0.1:1", ClientSecret: "b"},
-		"secret": {Issuer: "http://127.0.0.1:1", ClientID: "a"},
-	} {
-		if _, err := interceptors.ClientCredentials(t.Context(), cfg); err == nil {
-			t.Errorf("%s: want error", name)
-		}
-	}
-	// The config never prints its secret.
-	cfg := interceptors.ClientCredentialsConfig{ClientSecret: testClientSecret}
-	for _, s := range []string{fmt.Sprint(cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg)} {
-		if strings.Contains(s, testClientSecret) {
-			t.Fatalf("formatted config reveals the secret: %q", s)
-		}
+	oidcfake.AssertUsedClient(t, iss, mt)
+	if iss.Scopes()[0] != "openid" {
+		t.Errorf("scope = %q, want openid", iss.Scopes()[0])
 	}
 }
 
@@ -300,58 +271,58 @@ func testKeyJSON(t testing.TB) []byte {
 	return b
 }
 
-func newJWTIssuer(t *testing.T) *fakeIssuer {
-	iss := newFakeIssuer(t)
-	iss.pub = &testRSAKey().PublicKey
-	iss.kid = "key-id-1"
-	iss.subject = "user-id-1"
+func newJWTIssuer(t *testing.T) *oidcfake.Issuer {
+	iss := oidcfake.New(t)
+	iss.Pub = &testRSAKey().PublicKey
+	iss.Kid = "key-id-1"
+	iss.Subject = "user-id-1"
 	return iss
 }
 
 func TestJWTProfile(t *testing.T) {
 	iss := newJWTIssuer(t)
-	key, err := interceptors.ParseServiceAccountKey(testKeyJSON(t))
+	key, err := credentials.ParseServiceAccountKey(testKeyJSON(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	hc, mt := newMarkedClient(t)
-	ts, err := interceptors.JWTProfile(t.Context(), interceptors.JWTProfileConfig{Issuer: iss.issuer(), Key: key, HTTPClient: hc})
+	hc, mt := oidcfake.NewMarkedClient(t)
+	ts, err := credentials.JWTProfile(credentials.JWTProfileConfig{Issuer: iss.URL(), Key: key, HTTPClient: hc})
 	if err != nil {
 		t.Fatal(err)
 	}
 	svc := newFakeSessions()
 	client := startSessionServer(t, svc, interceptors.Auth(ts))
 	concurrently(t, 100, client)
-	iss.check()
-	if d, n := iss.discoveryHits.Load(), iss.tokenHits.Load(); d != 1 || n != 1 {
+	iss.Check()
+	if d, n := iss.DiscoveryHits.Load(), iss.TokenHits.Load(); d != 1 || n != 1 {
 		t.Fatalf("discovery hits = %d, token hits = %d; want 1 and 1", d, n)
 	}
-	if len(iss.assertions) != 1 {
-		t.Fatalf("verified assertions = %d, want 1", len(iss.assertions))
+	if len(iss.Assertions()) != 1 {
+		t.Fatalf("verified assertions = %d, want 1", len(iss.Assertions()))
 	}
 	if seen := authHeaders(svc); seen["Bearer access-token-1"] != 100 || len(seen) != 1 {
 		t.Fatalf("Authorization values seen: %v", seen)
 	}
-	assertUsedClient(t, iss, mt)
-	if iss.scopes[0] != defaultScope {
-		t.Errorf("scope = %q, want %q", iss.scopes[0], defaultScope)
+	oidcfake.AssertUsedClient(t, iss, mt)
+	if iss.Scopes()[0] != defaultScope {
+		t.Errorf("scope = %q, want %q", iss.Scopes()[0], defaultScope)
 	}
 }
 
 func TestJWTProfileExpiredTokenRefreshedOnce(t *testing.T) {
 	iss := newJWTIssuer(t)
-	iss.expiresIn = func(n int64) int {
+	iss.ExpiresIn = func(n int64) int {
 		if n == 1 {
 			return 1
 		}
 		return 3600
 	}
-	key, err := interceptors.ParseServiceAccountKey(testKeyJSON(t))
+	key, err := credentials.ParseServiceAccountKey(testKeyJSON(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	hc, mt := newMarkedClient(t)
-	ts, err := interceptors.JWTProfile(t.Context(), interceptors.JWTProfileConfig{Issuer: iss.issuer(), Key: key, HTTPClient: hc})
+	hc, mt := oidcfake.NewMarkedClient(t)
+	ts, err := credentials.JWTProfile(credentials.JWTProfileConfig{Issuer: iss.URL(), Key: key, HTTPClient: hc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,48 +332,27 @@ func TestJWTProfileExpiredTokenRefreshedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	concurrently(t, 50, client)
-	iss.check()
-	if d, n := iss.discoveryHits.Load(), iss.tokenHits.Load(); d != 1 || n != 2 {
+	iss.Check()
+	if d, n := iss.DiscoveryHits.Load(), iss.TokenHits.Load(); d != 1 || n != 2 {
 		t.Fatalf("discovery hits = %d, token hits = %d; want 1 and 2 (one refresh)", d, n)
 	}
-	if len(iss.assertions) != 2 || iss.assertions[0]["jti"] == iss.assertions[1]["jti"] {
-		t.Fatalf("want two distinct verified assertions, got %v", iss.assertions)
+	if len(iss.Assertions()) != 2 || iss.Assertions()[0]["jti"] == iss.Assertions()[1]["jti"] {
+		t.Fatalf("want two distinct verified assertions, got %v", iss.Assertions())
 	}
 	if seen := authHeaders(svc); seen["Bearer access-token-1"] != 1 || seen["Bearer access-token-2"] != 50 {
 		t.Fatalf("Authorization values seen: %v", seen)
 	}
-	assertUsedClient(t, iss, mt)
-}
-
-func TestJWTProfileValidation(t *testing.T) {
-	key, err := interceptors.ParseServiceAccountKey(testKeyJSON(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := interceptors.JWTProfile(t.Context(), interceptors.JWTProfileConfig{Key: key}); err == nil {
-		t.Error("missing issuer: want error")
-	}
-	if _, err := interceptors.JWTProfile(t.Context(), interceptors.JWTProfileConfig{Issuer: "http://127.0.0.1:1"}); err == nil {
-		t.Error("missing key: want error")
-	}
-	// A discovery document whose issuer does not match is rejected.
-	iss := newJWTIssuer(t)
-	_, err = interceptors.JWTProfile(t.Context(), interceptors.JWTProfileConfig{Issuer: iss.issuer() + "/other", Key: key})
-	if err == nil {
-		t.Error("issuer mismatch: want error")
-	} else if strings.Contains(err.Error(), "PRIVATE KEY") {
-		t.Errorf("error reveals the key: %v", err)
-	}
+	oidcfake.AssertUsedClient(t, iss, mt)
 }
 
 func TestJWTProfileTokenRejectionIsRedacted(t *testing.T) {
 	iss := newJWTIssuer(t)
-	iss.failToken = true
-	key, err := interceptors.ParseServiceAccountKey(testKeyJSON(t))
+	iss.FailToken = true
+	key, err := credentials.ParseServiceAccountKey(testKeyJSON(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts, err := interceptors.JWTProfile(t.Context(), interceptors.JWTProfileConfig{Issuer: iss.issuer(), Key: key})
+	ts, err := credentials.JWTProfile(credentials.JWTProfileConfig{Issuer: iss.URL(), Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,9 +361,85 @@ func TestJWTProfileTokenRejectionIsRedacted(t *testing.T) {
 	if got := connect.CodeOf(err); got != connect.CodeUnauthenticated {
 		t.Fatalf("code = %v (%v), want unauthenticated", got, err)
 	}
-	assertNoSecretInErrorChain(t, err, testClientSecret)
+	assertNoSecretInErrorChain(t, err, oidcfake.ClientSecret)
 	assertNoSecretInErrorChain(t, err, "PRIVATE KEY")
 	if !strings.Contains(err.Error(), "invalid_client") {
 		t.Errorf("error %q should name the OAuth error code", err)
+	}
+}
+
+type secretErrorSource struct{ secret string }
+
+func (s secretErrorSource) Token() (*oauth2.Token, error) {
+	return nil, fmt.Errorf("cannot refresh with client secret %s", s.secret)
+}
+
+// TestAuthOtherTokenErrorIsUnauthenticated: an error that is not a transport
+// failure is Unauthenticated, and neither its text nor the error itself is
+// in the chain (it might echo credentials).
+func TestAuthOtherTokenErrorIsUnauthenticated(t *testing.T) {
+	const secret = "SUPER-SECRET-CLIENT-SECRET"
+	svc := newFakeSessions()
+	client := startSessionServer(t, svc, interceptors.Auth(secretErrorSource{secret: secret}))
+	err := getSession(t.Context(), client)
+	if got := connect.CodeOf(err); got != connect.CodeUnauthenticated {
+		t.Fatalf("code = %v (%v), want unauthenticated", got, err)
+	}
+	assertNoSecretInErrorChain(t, err, secret)
+}
+
+// TestAuthUnreachableTokenEndpointIsUnavailable: with the issuer's port
+// closed, the call fails with Unavailable (not Unauthenticated), the message
+// says why, the cause is reachable with errors.Is / errors.As, and nothing
+// is sent to the API.
+func TestAuthUnreachableTokenEndpointIsUnavailable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	_ = ln.Close()
+	ts, err := credentials.ClientCredentials(credentials.ClientCredentialsConfig{
+		Issuer: closed, ClientID: oidcfake.ClientID, ClientSecret: oidcfake.ClientSecret,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := newFakeSessions()
+	client := startSessionServer(t, svc, interceptors.Auth(ts))
+	err = getSession(t.Context(), client)
+	if got := connect.CodeOf(err); got != connect.CodeUnavailable {
+		t.Fatalf("code = %v (%v), want unavailable", got, err)
+	}
+	var te *credentials.TokenError
+	if !errors.Is(err, syscall.ECONNREFUSED) || !errors.As(err, &te) || !te.Transient() || te.Step != "discovery" {
+		t.Fatalf("cause not kept: %v (TokenError %+v)", err, te)
+	}
+	if !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), closed) {
+		t.Errorf("error %q should say what failed where", err)
+	}
+	if n := svc.count(sessionv2connect.SessionServiceGetSessionProcedure); n != 0 {
+		t.Fatalf("server saw %d calls, want 0", n)
+	}
+}
+
+// TestAuthTokenEndpoint5xxIsUnavailable: a 503 from the token endpoint is a
+// transport failure.
+func TestAuthTokenEndpoint5xxIsUnavailable(t *testing.T) {
+	iss := oidcfake.New(t)
+	iss.TokenStatus = http.StatusServiceUnavailable
+	ts, err := credentials.ClientCredentials(credentials.ClientCredentialsConfig{
+		Issuer: iss.URL(), ClientID: oidcfake.ClientID, ClientSecret: oidcfake.ClientSecret,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = getSession(t.Context(), startSessionServer(t, newFakeSessions(), interceptors.Auth(ts)))
+	var te *credentials.TokenError
+	if connect.CodeOf(err) != connect.CodeUnavailable || !errors.As(err, &te) || te.StatusCode != 503 || te.Step != "token" {
+		t.Fatalf("err = %v (TokenError %+v)", err, te)
+	}
+	if !strings.Contains(err.Error(), "HTTP 503") {
+		t.Errorf("error %q should name the status", err)
 	}
 }

@@ -1,5 +1,7 @@
-// Package interceptors provides connect-go v2 client interceptors and OAuth 2
-// token sources for talking to Zitadel's Session API v2.
+// Package interceptors provides connect-go v2 client interceptors for talking
+// to Zitadel's Session API v2. The token sources that [Auth] takes (personal
+// access token, client credentials, service-account keys) are in package
+// github.com/sessionkit/zitadel-session-go/credentials.
 //
 // Every interceptor is a [connect.ClientInterceptor] and is passed to
 // [connect.NewClient]. Interceptors run in argument order, the first one
@@ -20,9 +22,7 @@
 // and Logging placed outside Retry observe the logical call; placed inside
 // they observe every attempt.
 //
-// Token sources returned by this package ([PersonalAccessToken],
-// [ClientCredentials], [JWTProfile]) are plain [oauth2.TokenSource] values and
-// can also be used with other HTTP clients. Secrets (access tokens, client
-// secrets, private keys, passwords, one-time codes) never appear in errors,
-// log records or String output produced by this package.
+// Secrets (access tokens, client secrets, private keys, passwords, one-time
+// codes) never appear in errors, log records or String output produced by
+// this package.
 package interceptors

@@ -2,11 +2,6 @@ package interceptors_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"log"
 	"log/slog"
@@ -19,6 +14,7 @@ import (
 	"connectrpc.com/connect/v2/connectinprocess"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/sessionkit/zitadel-session-go/credentials"
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 	"github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2/sessionv2connect"
 	"github.com/sessionkit/zitadel-session-go/interceptors"
@@ -63,13 +59,13 @@ func Example() {
 		interceptors.Tracing(nil), // the global tracer provider
 		interceptors.Logging(slog.Default()),
 		interceptors.Retry(interceptors.RetryPolicy{}),
-		interceptors.Auth(interceptors.PersonalAccessToken(os.Getenv("ZITADEL_PAT"))),
+		interceptors.Auth(credentials.PersonalAccessToken(os.Getenv("ZITADEL_PAT"))),
 	))
 	_ = client // client.GetSession(ctx, &sessionv2.GetSessionRequest{SessionId: id})
 }
 
 func ExampleAuth() {
-	client := inProcessClient(&echoServer{}, interceptors.Auth(interceptors.PersonalAccessToken("my-pat")))
+	client := inProcessClient(&echoServer{}, interceptors.Auth(credentials.PersonalAccessToken("my-pat")))
 	ctx := context.Background()
 	if _, err := client.GetSession(ctx, &sessionv2.GetSessionRequest{SessionId: "s-1"}); err != nil {
 		log.Fatal(err)
@@ -83,75 +79,6 @@ func ExampleAuth() {
 	// Output:
 	// server: call 1 authorization="Bearer my-pat" instance-host="" orgid=""
 	// server: call 2 authorization="Bearer per-call-token" instance-host="" orgid=""
-}
-
-func ExamplePersonalAccessToken() {
-	ts := interceptors.PersonalAccessToken("my-pat")
-	fmt.Println(ts) // never prints the token
-	tok, err := ts.Token()
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(tok.Type(), tok.Expiry.IsZero())
-	// Output:
-	// PersonalAccessToken([REDACTED])
-	// Bearer true
-}
-
-func ExampleClientCredentials() {
-	ctx := context.Background()
-	ts, err := interceptors.ClientCredentials(ctx, interceptors.ClientCredentialsConfig{
-		Issuer:       "https://example.zitadel.cloud",
-		ClientID:     os.Getenv("ZITADEL_CLIENT_ID"),
-		ClientSecret: os.Getenv("ZITADEL_CLIENT_SECRET"),
-		HTTPClient:   &http.Client{Timeout: 10 * time.Second},
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	_ = interceptors.Auth(ts) // pass to connect.NewClient
-}
-
-func ExampleJWTProfile() {
-	key, err := interceptors.ServiceAccountKeyFile("service-account.json")
-	if err != nil {
-		log.Fatal(err)
-	}
-	ts, err := interceptors.JWTProfile(context.Background(), interceptors.JWTProfileConfig{
-		Issuer:     "https://example.zitadel.cloud",
-		Key:        key,
-		HTTPClient: &http.Client{Timeout: 10 * time.Second},
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	_ = interceptors.Auth(ts) // pass to connect.NewClient
-}
-
-func ExampleParseServiceAccountKey() {
-	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		log.Fatal(err)
-	}
-	data, err := json.Marshal(map[string]string{
-		"type":   "serviceaccount",
-		"keyId":  "123",
-		"key":    string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)})),
-		"userId": "456",
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	key, err := interceptors.ParseServiceAccountKey(data)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(key)
-	_, err = interceptors.ParseServiceAccountKey([]byte(`{"type":"serviceaccount","keyId":"123","userId":"456"}`))
-	fmt.Println(err)
-	// Output:
-	// ServiceAccountKey{Type: "serviceaccount", KeyID: "123", UserID: "456", ClientID: "", Key: [REDACTED]}
-	// interceptors: service account key: field "key" is missing or empty
 }
 
 func ExampleInstanceHost() {

@@ -12,6 +12,7 @@ import (
 	"connectrpc.com/connect/v2"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/sessionkit/zitadel-session-go/credentials"
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 	"github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2/sessionv2connect"
 	"github.com/sessionkit/zitadel-session-go/interceptors"
@@ -70,7 +71,7 @@ func TestLoggingRedactsSecretsAtDebug(t *testing.T) {
 	svc.failures[sessionv2connect.SessionServiceDeleteSessionProcedure] = 1
 	client := startSessionServer(t, svc,
 		interceptors.Logging(logger),
-		interceptors.Auth(interceptors.PersonalAccessToken("pat-secret-for-logging")))
+		interceptors.Auth(credentials.PersonalAccessToken("pat-secret-for-logging")))
 
 	assertion, err := structpb.NewStruct(map[string]any{"response": "WEBAUTHN-ASSERTION-SECRET"})
 	if err != nil {

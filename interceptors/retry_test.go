@@ -7,6 +7,7 @@ import (
 
 	"connectrpc.com/connect/v2"
 
+	"github.com/sessionkit/zitadel-session-go/credentials"
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 	"github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2/sessionv2connect"
 	"github.com/sessionkit/zitadel-session-go/interceptors"
@@ -166,7 +167,7 @@ func TestRetryReappliesInnerInterceptors(t *testing.T) {
 	svc.failures[sessionv2connect.SessionServiceGetSessionProcedure] = 2
 	client := startSessionServer(t, svc,
 		interceptors.Retry(fastRetry),
-		interceptors.Auth(interceptors.PersonalAccessToken("pat-value")),
+		interceptors.Auth(credentials.PersonalAccessToken("pat-value")),
 		interceptors.OrgID("org-1"))
 	if err := getSession(t.Context(), client); err != nil {
 		t.Fatal(err)

@@ -1,24 +1,46 @@
 package session
 
 import (
-	"context"
 	"errors"
 	"net/http"
-	"sync"
+	"net/url"
 
 	"golang.org/x/oauth2"
 
-	"github.com/sessionkit/zitadel-session-go/interceptors"
+	"github.com/sessionkit/zitadel-session-go/credentials"
 )
 
-// tokenSource builds the configured token source, or nil without auth.
-// Discovery-based sources are built lazily on first use, so New performs no
-// network I/O and a briefly unavailable Zitadel does not make New fail.
-func tokenSource(cfg *config, hc *http.Client, baseURL string) (oauth2.TokenSource, error) {
-	issuer := cfg.issuer
-	if issuer == "" {
-		issuer = baseURL
+// tokenEndpoints returns the OpenID issuer of the configured grant and the
+// address its discovery and token requests are sent to ("" for the issuer
+// itself).
+//
+// With an instance host, requests go to the dialed base URL (as the RPCs
+// do), and the issuer is the one Zitadel reports for that instance: the
+// instance host with the base URL's scheme (e.g. "http://localhost:8080"
+// when dialing http://127.0.0.1:8080), unless WithIssuer names another.
+func tokenEndpoints(cfg *config, baseURL string) (issuer, address string) {
+	issuer = cfg.issuer
+	if cfg.instanceHost == "" {
+		if issuer == "" {
+			issuer = baseURL
+		}
+		return issuer, ""
 	}
+	if issuer == "" {
+		scheme := "https"
+		if u, err := url.Parse(baseURL); err == nil && u.Scheme != "" {
+			scheme = u.Scheme
+		}
+		issuer = scheme + "://" + cfg.instanceHost
+	}
+	return issuer, baseURL
+}
+
+// tokenSource builds the configured token source, or nil without auth.
+// Discovery-based sources run discovery on their first use, so New performs
+// no network I/O and a briefly unavailable Zitadel does not make New fail.
+func tokenSource(cfg *config, hc *http.Client, baseURL string) (oauth2.TokenSource, error) {
+	issuer, address := tokenEndpoints(cfg, baseURL)
 	switch cfg.auth {
 	case authTokenSource:
 		if cfg.tokenSource == nil {
@@ -29,22 +51,19 @@ func tokenSource(cfg *config, hc *http.Client, baseURL string) (oauth2.TokenSour
 		if cfg.pat == "" {
 			return nil, errors.New("session: WithPersonalAccessToken: empty token")
 		}
-		return interceptors.PersonalAccessToken(cfg.pat), nil
+		return credentials.PersonalAccessToken(cfg.pat), nil
 	case authClientCredentials:
 		if cfg.clientID == "" || cfg.clientSecret == "" {
 			return nil, errors.New("session: WithClientCredentials: empty client ID or secret")
 		}
-		ccfg := interceptors.ClientCredentialsConfig{
-			Issuer: issuer, ClientID: cfg.clientID, ClientSecret: cfg.clientSecret,
+		return credentials.ClientCredentials(credentials.ClientCredentialsConfig{
+			Issuer: issuer, Address: address, ClientID: cfg.clientID, ClientSecret: cfg.clientSecret,
 			Scopes: cfg.scopes, HTTPClient: tokenHTTPClient(hc),
-		}
-		return &lazySource{build: func(ctx context.Context) (oauth2.TokenSource, error) {
-			return interceptors.ClientCredentials(ctx, ccfg)
-		}}, nil
+		})
 	case authServiceAccountKey:
 		key := cfg.saKey
 		if key == nil && cfg.saKeyFile != "" {
-			k, err := interceptors.ServiceAccountKeyFile(cfg.saKeyFile)
+			k, err := credentials.ServiceAccountKeyFile(cfg.saKeyFile)
 			if err != nil {
 				return nil, err
 			}
@@ -53,35 +72,9 @@ func tokenSource(cfg *config, hc *http.Client, baseURL string) (oauth2.TokenSour
 		if key == nil {
 			return nil, errors.New("session: WithServiceAccountKey(nil)")
 		}
-		jcfg := interceptors.JWTProfileConfig{Issuer: issuer, Key: key, Scopes: cfg.scopes, HTTPClient: tokenHTTPClient(hc)}
-		return &lazySource{build: func(ctx context.Context) (oauth2.TokenSource, error) {
-			return interceptors.JWTProfile(ctx, jcfg)
-		}}, nil
+		return credentials.JWTProfile(credentials.JWTProfileConfig{
+			Issuer: issuer, Address: address, Key: key, Scopes: cfg.scopes, HTTPClient: tokenHTTPClient(hc),
+		})
 	}
 	return nil, nil
-}
-
-// lazySource builds its token source (OpenID discovery) on first use and
-// retries the build after a failure.
-type lazySource struct {
-	build func(context.Context) (oauth2.TokenSource, error)
-	mu    sync.Mutex
-	ts    oauth2.TokenSource
-}
-
-// Token implements oauth2.TokenSource.
-func (l *lazySource) Token() (*oauth2.Token, error) {
-	l.mu.Lock()
-	ts := l.ts
-	if ts == nil {
-		var err error
-		ts, err = l.build(context.Background())
-		if err != nil {
-			l.mu.Unlock()
-			return nil, err
-		}
-		l.ts = ts
-	}
-	l.mu.Unlock()
-	return ts.Token()
 }

@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -39,7 +38,10 @@ type Client struct {
 // own [http.Client] with [WithHTTPClient] to choose otherwise.
 //
 // New performs no network I/O: token endpoints of [WithClientCredentials] and
-// [WithServiceAccountKey] are discovered on the first call.
+// [WithServiceAccountKey] are discovered on the first call. It refuses a URL
+// with user information, and plain http:// to a host that is not a loopback
+// address unless [WithCleartextCredentials] is given. RPCs never follow
+// redirects (see [WithHTTPClient]).
 func New(baseURL string, opts ...Option) (*Client, error) {
 	var cfg config
 	for _, o := range opts {
@@ -50,12 +52,10 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	if cfg.authSet > 1 {
 		return nil, errors.New("session: more than one authentication option given")
 	}
-	u, err := url.Parse(baseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		if cfg.connectClient == nil && cfg.transport == nil {
-			return nil, fmt.Errorf("session: base URL %q must be an absolute http:// or https:// URL", baseURL)
-		}
+	if err := checkURLs(&cfg, baseURL); err != nil {
+		return nil, err
 	}
+	u, _ := url.Parse(baseURL)
 	baseURL = strings.TrimSuffix(baseURL, "/")
 	if cfg.connectClient != nil {
 		if cfg.transport != nil || cfg.httpClient != nil || cfg.auth != authNone || cfg.retry != nil ||

@@ -7,9 +7,10 @@ import (
 	"time"
 )
 
-// buildHTTPClient returns the HTTP client for RPCs and token requests: the
-// caller's (wrapped to add instance host and headers) or a new one with its
-// own transport (returned so that Close can release it).
+// buildHTTPClient returns the HTTP client for RPCs and token requests: a
+// copy of the caller's (its transport wrapped to add instance host and
+// headers) or a new one with its own transport (returned so that Close can
+// release it). It never follows a redirect.
 func buildHTTPClient(cfg *config, u *url.URL) (*http.Client, *http.Transport) {
 	var owned *http.Transport
 	var hc http.Client
@@ -42,6 +43,7 @@ func buildHTTPClient(cfg *config, u *url.URL) (*http.Client, *http.Transport) {
 		owned.ForceAttemptHTTP2 = true
 		hc.Transport = owned
 	}
+	hc.CheckRedirect = refuseRedirects
 	if cfg.instanceHost != "" || len(cfg.header) > 0 {
 		base := hc.Transport
 		if base == nil {
@@ -53,9 +55,12 @@ func buildHTTPClient(cfg *config, u *url.URL) (*http.Client, *http.Transport) {
 }
 
 // tokenHTTPClient is hc with a timeout, for discovery and token requests
-// (which are not bound to a call's context).
+// (which are not bound to a call's context), and without the RPCs' redirect
+// policy: package credentials applies its own, which follows a redirect only
+// within the same origin.
 func tokenHTTPClient(hc *http.Client) *http.Client {
 	t := *hc
+	t.CheckRedirect = nil
 	if t.Timeout == 0 {
 		t.Timeout = 30 * time.Second
 	}

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/oauth2"
 
+	"github.com/sessionkit/zitadel-session-go/credentials"
 	"github.com/sessionkit/zitadel-session-go/interceptors"
 )
 
@@ -43,6 +44,7 @@ type config struct {
 	orgID        string
 	header       http.Header
 	issuer       string
+	cleartext    bool
 
 	auth         authKind
 	authSet      int
@@ -50,7 +52,7 @@ type config struct {
 	pat          string
 	clientID     string
 	clientSecret string
-	saKey        *interceptors.ServiceAccountKey
+	saKey        *credentials.ServiceAccountKey
 	saKeyFile    string
 	scopes       []string
 
@@ -81,6 +83,15 @@ func WithGzip() Option { return func(c *config) { c.gzip = true } }
 // built by this package. It cannot be combined with [WithCAPool] or
 // [WithInsecureSkipVerify]; configure TLS on hc instead. For gRPC over
 // http:// URLs hc must speak cleartext HTTP/2.
+//
+// New uses copies of hc with their own redirect policy, replacing
+// hc.CheckRedirect: RPCs never follow a redirect, and discovery and token
+// requests never follow one to another host, port or scheme; in both cases
+// nothing is sent to the Location. What New cannot control is hc.Transport:
+// it must not follow redirects itself, and must not send requests anywhere
+// but where they are addressed. A *connect.Client or transport given with
+// [WithConnectClient] or [WithTransport] is the caller's responsibility
+// alike.
 func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.httpClient = hc } }
 
 // WithCAPool trusts the certificate authorities in pool (instead of the
@@ -100,7 +111,9 @@ func WithInsecureSkipVerify() Option { return func(c *config) { c.insecureTLS = 
 // different address (a proxy, a Kubernetes service, 127.0.0.1). Zitadel picks
 // the instance by host and answers "instance not found" otherwise. The host
 // is sent as the HTTP Host (gRPC :authority) and as x-zitadel-instance-host,
-// on RPCs and on token requests alike.
+// on RPCs and on discovery and token requests alike; those also go to the
+// URL given to New, and the issuer expected from discovery is the instance's
+// (see [WithIssuer]).
 func WithInstanceHost(host string) Option { return func(c *config) { c.instanceHost = host } }
 
 // WithOrgID sends x-zitadel-orgid, the organization context of the calls.
@@ -117,13 +130,18 @@ func WithHeader(key, value string) Option {
 	}
 }
 
-// WithIssuer sets the OpenID issuer used to discover the token endpoint for
-// [WithClientCredentials] and [WithServiceAccountKey] when it differs from
-// the URL given to [New].
+// WithIssuer sets the OpenID issuer of [WithClientCredentials] and
+// [WithServiceAccountKey]: discovery must report exactly this issuer, and it
+// is the audience of JWT assertions. Without it, the issuer is the URL given
+// to [New], or, with [WithInstanceHost], the instance host with that URL's
+// scheme (e.g. "http://localhost:8080" when dialing http://127.0.0.1:8080),
+// which is what Zitadel reports for the instance. With [WithInstanceHost],
+// discovery and token requests are sent to the URL given to New (with the
+// instance host as Host); without it, to the issuer.
 func WithIssuer(issuer string) Option { return func(c *config) { c.issuer = issuer } }
 
 // WithScopes sets the OAuth scopes requested by [WithClientCredentials] and
-// [WithServiceAccountKey]; the default is interceptors.DefaultScopes.
+// [WithServiceAccountKey]; the default is credentials.DefaultScopes.
 func WithScopes(scopes ...string) Option { return func(c *config) { c.scopes = scopes } }
 
 // WithTokenSource authenticates every call with tokens from ts. Only one
@@ -148,15 +166,19 @@ func WithClientCredentials(clientID, clientSecret string) Option {
 }
 
 // WithServiceAccountKey authenticates every call with tokens obtained by the
-// JWT profile grant for a service account key. Discovery and token requests
-// use the same HTTP client as the RPCs. Only one authentication option may be
-// given.
-func WithServiceAccountKey(key *interceptors.ServiceAccountKey) Option {
+// JWT profile grant for a service account key. [New] validates the key (see
+// credentials.ParseServiceAccountKey: a missing field, a key that is not an
+// RSA private key or an expiration date in the past is an error naming the
+// field, before any request). Discovery and token requests use the same HTTP
+// client as the RPCs. Only one authentication option may be given.
+func WithServiceAccountKey(key *credentials.ServiceAccountKey) Option {
 	return func(c *config) { c.setAuth(authServiceAccountKey); c.saKey = key }
 }
 
-// WithServiceAccountKeyFile is [WithServiceAccountKey] for a key file (the
-// JSON downloaded from Zitadel), read by [New].
+// WithServiceAccountKeyFile is [WithServiceAccountKey] for a key file as
+// Zitadel issues it
+// ({"type":"serviceaccount","keyId","key","expirationDate","userId"}; fields
+// it does not know are ignored), read and validated by [New].
 func WithServiceAccountKeyFile(path string) Option {
 	return func(c *config) { c.setAuth(authServiceAccountKey); c.saKeyFile = path }
 }

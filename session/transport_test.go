@@ -22,6 +22,7 @@ import (
 	"connectrpc.com/connect/v2/connectinprocess"
 	"connectrpc.com/connect/v2/connectproto"
 
+	"github.com/sessionkit/zitadel-session-go/credentials"
 	zitadelv1 "github.com/sessionkit/zitadel-session-go/gen/zitadel"
 	"github.com/sessionkit/zitadel-session-go/interceptors"
 	"github.com/sessionkit/zitadel-session-go/session"
@@ -76,7 +77,7 @@ func TestInProcess(t *testing.T) {
 		t.Errorf("bearer in-process: %v", err)
 	}
 	// A ready-made connect.Client.
-	cc := connect.NewClient(connectinprocess.New(srv.ConnectServer()), interceptors.Auth(interceptors.PersonalAccessToken(loginPAT)))
+	cc := connect.NewClient(connectinprocess.New(srv.ConnectServer()), interceptors.Auth(credentials.PersonalAccessToken(loginPAT)))
 	c2, err := session.New("", session.WithConnectClient(cc))
 	must(t, err)
 	if _, err := c2.Get(ctx, h.ID()); err != nil {
@@ -102,9 +103,12 @@ func newZitadelFront(t *testing.T, instanceHost string, backend *sessiontest.Ser
 	mux := http.NewServeMux()
 	backend.Mount(mux)
 	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		// Like Zitadel: the issuer is named after the instance domain the
+		// request was sent for, whatever address it reached.
+		issuer := "http://" + r.Host
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{
-			"issuer": f.srv.URL, "token_endpoint": f.srv.URL + "/oauth/v2/token",
+			"issuer": issuer, "token_endpoint": issuer + "/oauth/v2/token",
 			"token_endpoint_auth_methods_supported": []string{"client_secret_basic"},
 		})
 	})

@@ -47,6 +47,16 @@ type Application struct {
 	PKCERequired bool
 }
 
+// String describes the application without its client secret.
+func (a Application) String() string {
+	secret := ""
+	if a.ClientSecret != "" {
+		secret = " secret:<redacted>"
+	}
+	return fmt.Sprintf("Application{ClientID:%q%s RedirectURIs:%q LoginBaseURI:%q ResponseTypes:%q GrantTypes:%q PKCERequired:%v}",
+		a.ClientID, secret, a.RedirectURIs, a.LoginBaseURI, a.ResponseTypes, a.GrantTypes, a.PKCERequired)
+}
+
 // Application field names, Go and JSON, for error messages.
 var appFieldJSON = map[string]string{
 	"ClientID": "clientId", "ClientSecret": "clientSecret", "RedirectURIs": "redirectUris",
@@ -129,12 +139,12 @@ func (a Application) normalized() (Application, *appError) {
 	}
 	for i, rt := range a.ResponseTypes {
 		if !slices.Contains(knownResponseTypes, rt) {
-			return a, &appError{fmt.Sprintf("ResponseTypes[%d]", i), fmt.Sprintf("unknown response type %q (want %q, %q or %q)", rt, "code", "id_token", "id_token token")}
+			return a, &appError{fmt.Sprintf("ResponseTypes[%d]", i), `unknown response type (want "code", "id_token" or "id_token token")`}
 		}
 	}
 	for i, gt := range a.GrantTypes {
 		if !slices.Contains(knownGrantTypes, gt) {
-			return a, &appError{fmt.Sprintf("GrantTypes[%d]", i), fmt.Sprintf("unknown grant type %q (want %q, %q or %q)", gt, "authorization_code", "refresh_token", "implicit")}
+			return a, &appError{fmt.Sprintf("GrantTypes[%d]", i), `unknown grant type (want "authorization_code", "refresh_token" or "implicit")`}
 		}
 	}
 	if slices.Contains(a.ResponseTypes, "code") && !slices.Contains(a.GrantTypes, "authorization_code") {
@@ -151,17 +161,18 @@ func (a Application) normalized() (Application, *appError) {
 }
 
 // checkAbsoluteURI returns why u is not an absolute URI usable as a
-// redirect target, or "".
+// redirect target, or "". The value itself is not repeated: errors name the
+// field instead, so that they never echo seed contents.
 func checkAbsoluteURI(u string) string {
 	if strings.IndexFunc(u, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		return "must not contain spaces or control characters"
 	}
 	p, err := url.Parse(u)
 	if err != nil || p.Scheme == "" || p.Opaque != "" || (p.Host == "" && (p.Scheme == "http" || p.Scheme == "https")) {
-		return fmt.Sprintf("%q is not an absolute URL", u)
+		return "is not an absolute URL"
 	}
 	if p.Fragment != "" || strings.Contains(u, "#") {
-		return fmt.Sprintf("%q must not contain a fragment", u)
+		return "must not contain a fragment"
 	}
 	return ""
 }
@@ -195,12 +206,15 @@ type SeedApplication struct {
 	ClientID               string   `json:"clientId"`
 	ClientSecret           string   `json:"clientSecret,omitempty"`
 	RedirectURIs           []string `json:"redirectUris"`
-	PostLogoutRedirectURIs []string `json:"postLogoutRedirectUris,omitempty"`
+	PostLogoutRedirectURIs []string `json:"postLogoutRedirectUris"`
 	LoginBaseURI           string   `json:"loginBaseUri"`
-	ResponseTypes          []string `json:"responseTypes,omitempty"`
-	GrantTypes             []string `json:"grantTypes,omitempty"`
+	ResponseTypes          []string `json:"responseTypes"`
+	GrantTypes             []string `json:"grantTypes"`
 	PKCERequired           bool     `json:"pkceRequired,omitempty"`
 }
+
+// String describes the seed entry without its client secret.
+func (sa SeedApplication) String() string { return sa.application().String() }
 
 func (sa SeedApplication) application() Application {
 	return Application{ClientID: sa.ClientID, ClientSecret: sa.ClientSecret, RedirectURIs: sa.RedirectURIs,
@@ -217,7 +231,7 @@ func checkSeedApplications(apps []SeedApplication) error {
 			return fmt.Errorf("applications[%d].%s: %s", i, err.jsonField(), err.msg)
 		}
 		if j, dup := seen[sa.ClientID]; dup {
-			return fmt.Errorf("applications[%d].clientId: %q is already used by applications[%d]", i, sa.ClientID, j)
+			return fmt.Errorf("applications[%d].clientId: is already used by applications[%d]", i, j)
 		}
 		seen[sa.ClientID] = i
 	}

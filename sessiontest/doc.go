@@ -9,7 +9,9 @@
 // OIDCService.GetAuthRequest/CreateCallback and SAMLService.GetSAMLRequest/
 // CreateResponse for requests added with Server.AddAuthRequest,
 // Server.AddSAMLRequest or a seed, so a login flow can be finished. Other OIDC/SAML
-// RPCs return Unimplemented.
+// RPCs return Unimplemented. With WithOpenIDProvider the server is also the
+// OpenID provider that creates OIDC auth requests (see "OpenID provider and
+// other surfaces" below).
 //
 // # Usage
 //
@@ -170,10 +172,10 @@
 //     allowed second factors are Zitadel's defaults); OTP "sent" messages go
 //     to Server.Outbox instead of SMS/e-mail; a user's Phone/Email doubles
 //     as "OTP SMS/e-mail factor added".
-//   - OIDC/SAML: GetAuthRequest/CreateCallback and GetSAMLRequest/
-//     CreateResponse only, for requests added with AddAuthRequest,
-//     AddSAMLRequest or the seed; callbacks carry a random code, SAML
-//     responses a placeholder, and there is no token endpoint.
+//   - OIDC/SAML: callbacks for requests added with AddAuthRequest or the
+//     seed carry a random code unless WithOpenIDProvider is used (then the
+//     code exchanges at the token endpoint, see below); SAML responses are
+//     a placeholder, and there is no SAML identity provider.
 //   - Terminated sessions are kept only for the retention (a Delete of a
 //     purged session answers like one of an unknown session); Set on a
 //     session whose user was locked or removed keeps working on the
@@ -184,6 +186,40 @@
 // server: with both HTTP1 and UnencryptedHTTP2 enabled, net/http would use
 // HTTP/1.1 for http:// URLs and gRPC would not really be exercised over
 // HTTP/2. The server accepts HTTP/1.1 and h2c.
+//
+// # OpenID provider and other surfaces
+//
+// Like Zitadel, the server answers more than the RPCs on its port (Mount
+// installs them, Handler and Start add CORS):
+//
+//   - Zitadel's REST paths for the Session, OIDC and SAML v2 services
+//     (POST /v2/sessions → 201, GET/PATCH/DELETE /v2/sessions/{id},
+//     POST /v2/sessions/search, /v2/oidc/auth_requests/{id}, ...), answered
+//     by the same RPCs with grpc-gateway's conventions: camelCase JSON,
+//     unknown fields ignored, the path's id winning over the body's, GET
+//     fields from the query, errors as {"code": <gRPC code>, "message",
+//     "details": [{"@type": "type.googleapis.com/zitadel.v1.…", …}]}, 405
+//     {"code": 12, "message": "Method Not Allowed"} for a wrong method.
+//   - CORS with Zitadel's policy: any origin echoed with credentials, its
+//     list of allowed and exposed headers; a preflight for another header
+//     gets 204 without Access-Control-Allow-*.
+//   - gRPC server reflection v1 and v1alpha and grpc.health.v1.Health,
+//     without credentials (reflection needs HTTP/2).
+//   - With WithOpenIDProvider, an OpenID provider for the applications added
+//     with AddApplication: /oauth/v2/authorize stores an auth request and
+//     redirects to <LoginBaseURI>/login?authRequest=V2_<id> (refusals are
+//     JSON, never redirects, as in Zitadel); GetAuthRequest shows it with
+//     prompt, max_age, login_hint, ui_locales and hint_user_id; CreateCallback
+//     links a session (of any strength, as in Zitadel) and returns the
+//     redirect with a code; /oauth/v2/token issues an RS256 ID token with sub
+//     = the session's user, amr as Zitadel derives it, sid = the session id,
+//     and rotates refresh tokens. The login client named in the authorize
+//     request's x-zitadel-login-client header may use the request without
+//     permissions; other callers need session.read (GetAuthRequest) or
+//     session.write (CreateCallback). Differences: aud is the client id
+//     alone (Zitadel adds every client of the project and the project id);
+//     codes and tokens are longer opaque strings; no projects, roles,
+//     urn:zitadel:… claims, private_key_jwt or device flow.
 //
 // # Libraries
 //
@@ -200,6 +236,10 @@
 //     origin, RP ID hash, flags, ES256 signature) and a browser or a real
 //     authenticator would work too. Authenticator is a virtual authenticator
 //     producing such assertions.
+//   - github.com/zitadel/oidc/v3/pkg/op, the library Zitadel's own OpenID
+//     provider is built on, runs the provider's endpoints; github.com/rs/cors
+//     (Zitadel's) applies the CORS policy; connectrpc.com/grpcreflect/v2
+//     serves reflection.
 //
 // # Resource use
 //

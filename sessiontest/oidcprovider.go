@@ -213,7 +213,7 @@ func (p *oidcProvider) addApplication(a Application) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if _, dup := p.apps[a.ClientID]; dup {
-		return errors.New("sessiontest: AddApplication: Application.ClientID: " + quote(a.ClientID) + " is already registered")
+		return errors.New("sessiontest: AddApplication: Application.ClientID: is already registered")
 	}
 	p.apps[a.ClientID] = &oidcApp{a: a}
 	p.appOrder = append(p.appOrder, a.ClientID)
@@ -240,8 +240,6 @@ func (p *oidcProvider) app(clientID string) *oidcApp {
 	defer p.mu.Unlock()
 	return p.apps[clientID]
 }
-
-func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
 
 // signingKey is the provider's RSA key; its kid is an 18-digit id, as
 // Zitadel's are.
@@ -311,7 +309,7 @@ func (o *opServer) VerifyAuthRequest(ctx context.Context, r *op.Request[oidc.Aut
 		return nil, err
 	}
 	if err := op.ValidateAuthReqCodeChallengeMethod(ar.CodeChallenge, ar.CodeChallengeMethod); err != nil {
-		return nil, oidc.ErrInvalidRequest().WithDescription("The code_challenge_method is not supported.")
+		return nil, err
 	}
 	if app.a.PKCERequired && ar.CodeChallenge == "" {
 		return nil, oidc.ErrInvalidRequest().WithDescription("The code_challenge is missing. This application requires PKCE (code_challenge with code_challenge_method S256).")

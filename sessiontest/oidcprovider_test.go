@@ -311,7 +311,7 @@ func TestOIDCAuthorizeErrors(t *testing.T) {
 		{"prompt none with login", with(func(p url.Values) { p.Set("prompt", "none login") }), 400, "invalid_request",
 			"The prompt parameter `none` must only be used as a single value"},
 		{"unsupported challenge method", with(func(p url.Values) { p.Set("code_challenge_method", "S512") }), 400, "invalid_request",
-			"The code_challenge_method is not supported."},
+			"The code_challenge_method is not supported. If you have any questions, you may contact the administrator of the application."},
 	}
 	first := o.authorize(authorizeParams(v), nil)
 	for _, tc := range cases {
@@ -700,12 +700,12 @@ func TestApplicationValidation(t *testing.T) {
 		{func(a *sessiontest.Application) { a.ClientID = "" }, "Application.ClientID: is required"},
 		{func(a *sessiontest.Application) { a.ClientID = "a b" }, "Application.ClientID: must be"},
 		{func(a *sessiontest.Application) { a.RedirectURIs = nil }, "Application.RedirectURIs: at least one"},
-		{func(a *sessiontest.Application) { a.RedirectURIs = []string{"https://ok/cb", "/relative"} }, "Application.RedirectURIs[1]: \"/relative\" is not an absolute URL"},
+		{func(a *sessiontest.Application) { a.RedirectURIs = []string{"https://ok/cb", "/relative"} }, "Application.RedirectURIs[1]: is not an absolute URL"},
 		{func(a *sessiontest.Application) { a.RedirectURIs = []string{"https://app/cb#frag"} }, "must not contain a fragment"},
 		{func(a *sessiontest.Application) { a.PostLogoutRedirectURIs = []string{"nope"} }, "Application.PostLogoutRedirectURIs[0]"},
 		{func(a *sessiontest.Application) { a.LoginBaseURI = "" }, "Application.LoginBaseURI: is required"},
 		{func(a *sessiontest.Application) { a.LoginBaseURI = "ftp://x/y" }, "Application.LoginBaseURI: must be an http or https URL"},
-		{func(a *sessiontest.Application) { a.ResponseTypes = []string{"token"} }, "Application.ResponseTypes[0]: unknown response type \"token\""},
+		{func(a *sessiontest.Application) { a.ResponseTypes = []string{"token"} }, "Application.ResponseTypes[0]: unknown response type"},
 		{func(a *sessiontest.Application) { a.GrantTypes = []string{"password"} }, "Application.GrantTypes[0]: unknown grant type"},
 		{func(a *sessiontest.Application) { a.GrantTypes = []string{"refresh_token"} }, "needs the grant type \"authorization_code\""},
 		{func(a *sessiontest.Application) { a.ResponseTypes = []string{"id_token"} }, "need the grant type \"implicit\""},
@@ -755,10 +755,10 @@ func TestSeedApplications(t *testing.T) {
 		t.Errorf("Applications() = %+v", a)
 	}
 	for _, tc := range []struct{ seed, want string }{
-		{`{"applications":[{"clientId":"a","redirectUris":["x"],"loginBaseUri":"/l"}]}`, `applications[0].redirectUris[0]: "x" is not an absolute URL`},
+		{`{"applications":[{"clientId":"a","redirectUris":["x"],"loginBaseUri":"/l"}]}`, `applications[0].redirectUris[0]: is not an absolute URL`},
 		{`{"applications":[{"clientId":"a","redirectUris":["http://a/cb"]}]}`, `applications[0].loginBaseUri: is required`},
-		{`{"applications":[{"clientId":"a","redirectUris":["http://a/cb"],"loginBaseUri":"/l","grantTypes":["x"]}]}`, `applications[0].grantTypes[0]: unknown grant type "x"`},
-		{`{"applications":[{"clientId":"a","redirectUris":["http://a/cb"],"loginBaseUri":"/l"},{"clientId":"a","redirectUris":["http://a/cb"],"loginBaseUri":"/l"}]}`, `applications[1].clientId: "a" is already used by applications[0]`},
+		{`{"applications":[{"clientId":"a","redirectUris":["http://a/cb"],"loginBaseUri":"/l","grantTypes":["x"]}]}`, `applications[0].grantTypes[0]: unknown grant type`},
+		{`{"applications":[{"clientId":"a","redirectUris":["http://a/cb"],"loginBaseUri":"/l"},{"clientId":"a","redirectUris":["http://a/cb"],"loginBaseUri":"/l"}]}`, `applications[1].clientId: is already used by applications[0]`},
 		{`{"applications":[{"clientId":"a","redirectUri":["http://a/cb"]}]}`, `unknown field "redirectUri"`},
 	} {
 		if _, err := sessiontest.LoadSeed(strings.NewReader(tc.seed)); err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -783,5 +783,52 @@ func TestOIDCPKCERequired(t *testing.T) {
 	p.Set("code_challenge_method", "S256")
 	if st, _, body := o.do(http.MethodGet, "/oauth/v2/authorize", p, nil); st != 302 {
 		t.Errorf("with PKCE: %d %s", st, body)
+	}
+}
+
+// TestOIDCIntrospectAndRevoke: a confidential client introspects a live
+// access token; revoking it makes userinfo refuse it.
+func TestOIDCIntrospectAndRevoke(t *testing.T) {
+	o := newOPEnv(t)
+	v := oauth2.GenerateVerifier()
+	code := o.callback(o.authorize(authorizeParams(v), nil), o.passwordSession("u2"), "st-abc+123")
+	_, tok := o.token(url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {appCB}, "client_id": {appPublic}, "code_verifier": {v}}, "", "")
+	access, _ := tok["access_token"].(string)
+	basic := func(user, pass string) http.Header {
+		req, _ := http.NewRequest(http.MethodPost, "/", nil)
+		req.SetBasicAuth(user, pass)
+		return http.Header{"Authorization": {req.Header.Get("Authorization")}}
+	}
+	st, _, body := o.do(http.MethodPost, "/oauth/v2/introspect", url.Values{"token": {access}}, basic(appWeb, appSecret))
+	var intro map[string]any
+	_ = json.Unmarshal([]byte(body), &intro)
+	if st != 200 || intro["active"] != true || intro["sub"] != "u2" || intro["client_id"] != appPublic {
+		t.Errorf("introspect: %d %s", st, body)
+	}
+	st, _, body = o.do(http.MethodPost, "/oauth/v2/introspect", url.Values{"token": {access}}, nil)
+	if st != 400 || !strings.Contains(body, "client_id or client_assertion must be provided") {
+		t.Errorf("introspect without client auth: %d %s", st, body)
+	}
+	st, _, body = o.do(http.MethodPost, "/oauth/v2/introspect", url.Values{"token": {access}}, basic(appWeb, "wrong"))
+	if st == 200 {
+		t.Errorf("introspect with a wrong secret: %d %s", st, body)
+	}
+	if st, _, body := o.do(http.MethodPost, "/oauth/v2/revoke", url.Values{"token": {access}, "client_id": {appPublic}}, nil); st != 200 {
+		t.Fatalf("revoke: %d %s", st, body)
+	}
+	if st, _, _ := o.do(http.MethodGet, "/oidc/v1/userinfo", nil, http.Header{"Authorization": {"Bearer " + access}}); st != 401 {
+		t.Errorf("userinfo after revoke: %d", st)
+	}
+}
+
+// TestApplicationStringHidesSecret: formatting an application never shows
+// its client secret.
+func TestApplicationStringHidesSecret(t *testing.T) {
+	a := sessiontest.Application{ClientID: "web", ClientSecret: "top-secret-value", RedirectURIs: []string{appCB}, LoginBaseURI: appLoginUI}
+	sa := sessiontest.SeedApplication{ClientID: "web", ClientSecret: "top-secret-value"}
+	for _, s := range []string{a.String(), fmt.Sprintf("%v %+v %s", a, a, a), fmt.Sprint(sa), fmt.Sprintf("%+v", sa)} {
+		if strings.Contains(s, "top-secret-value") || !strings.Contains(s, "web") {
+			t.Errorf("formatted application %q", s)
+		}
 	}
 }

@@ -59,6 +59,8 @@ const envHelp = `Environment:
   ZITADEL_INSTANCE_HOST  value of x-zitadel-instance-host (--instance-host)
   ZITADEL_ORG_ID         value of x-zitadel-orgid (--org-id)
   ZITADEL_CA_FILE        PEM file with extra trusted CA certificates (--ca-file)
+  ZITADEL_CLEARTEXT_CREDENTIALS  true: allow credentials over plain http:// to a
+                         non-loopback host (--cleartext-credentials)
   ZITADEL_SESSION_TOKEN  session token for set/get/delete (instead of a token file)`
 
 // exitError carries an exit code and a one-line message that is safe to

@@ -30,6 +30,7 @@ type connFlags struct {
 	orgID        string
 	caFile       string
 	insecure     bool
+	cleartext    bool
 	timeout      time.Duration
 }
 
@@ -45,6 +46,7 @@ func (f *connFlags) register(root *cobra.Command) {
 	pf.StringVar(&f.orgID, "org-id", "", "send x-zitadel-orgid (env ZITADEL_ORG_ID)")
 	pf.StringVar(&f.caFile, "ca-file", "", "PEM file with additional trusted CA certificates (env ZITADEL_CA_FILE)")
 	pf.BoolVar(&f.insecure, "insecure", false, "do not verify the server's TLS certificate (testing only)")
+	pf.BoolVar(&f.cleartext, "cleartext-credentials", false, "allow sending credentials over plain http:// to a non-loopback host, e.g. in a compose network (env ZITADEL_CLEARTEXT_CREDENTIALS=true)")
 	pf.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of each call to the server")
 	_ = root.RegisterFlagCompletionFunc("protocol", cobra.FixedCompletions([]string{"connect", "grpc", "grpcweb"}, cobra.ShellCompDirectiveNoFileComp))
 }
@@ -123,8 +125,12 @@ func (a *app) clientOptions(base string) ([]session.Option, error) {
 		fmt.Fprintln(a.stderr, "warning: --insecure: the server's TLS certificate is not verified; use this only for testing")
 		opts = append(opts, session.WithInsecureSkipVerify())
 	}
-	if strings.HasPrefix(base, "http://") && !isLoopbackURL(base) {
-		fmt.Fprintln(a.stderr, "warning: --url uses plain http to a non-loopback host: credentials travel unencrypted")
+	if a.conn.cleartext || strings.EqualFold(a.orEnv("", "ZITADEL_CLEARTEXT_CREDENTIALS"), "true") {
+		opts = append(opts, session.WithCleartextCredentials())
+	} else if strings.HasPrefix(base, "http://") && !isLoopbackURL(base) {
+		// session.New refuses it too; this names the flag.
+		return nil, usageErrorf("--url uses plain http:// to a host that is not a loopback address, so credentials would travel unencrypted: " +
+			"use https://, or pass --cleartext-credentials (env ZITADEL_CLEARTEXT_CREDENTIALS=true) if every network hop is trusted")
 	}
 	cred, err := a.credentials()
 	if err != nil {

@@ -7,8 +7,14 @@ import (
 	"net/url"
 	"strings"
 
+	"golang.org/x/oauth2"
+
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
 )
+
+// tryVerifier is the PKCE code verifier of the printed authorize URL of an
+// application that requires PKCE: an example, not a secret.
+const tryVerifier = "try-it-locally-pkce-verifier-0123456789abcdef"
 
 // quietOIDCLogs keeps the OpenID library's informational logs (route
 // registration) off the terminal; refused OIDC requests are still logged to
@@ -34,11 +40,13 @@ func (a *app) printOpenIDProvider(srv *sessiontest.Server, base string) {
 		q := url.Values{"client_id": {app.ClientID}, "redirect_uri": {app.RedirectURIs[0]}, "response_type": {app.ResponseTypes[0]},
 			"scope": {"openid profile email"}, "state": {"try-1"}, "nonce": {"try-1"}}
 		if app.PKCERequired {
-			// The example pair of RFC 7636, appendix B; use your own.
-			q.Set("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
+			q.Set("code_challenge", oauth2.S256ChallengeFromVerifier(tryVerifier))
 			q.Set("code_challenge_method", "S256")
 		}
 		fmt.Fprintf(a.stderr, "  try           %s/oauth/v2/authorize?%s\n", base, q.Encode())
+		if app.PKCERequired {
+			fmt.Fprintf(a.stderr, "  code_verifier %s (for the token request; use your own in an app)\n", tryVerifier)
+		}
 	}
 	if len(apps) == 0 {
 		fmt.Fprintln(a.stderr, "no applications in the seed: add \"applications\" to start logins (see the README)")

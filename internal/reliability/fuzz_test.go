@@ -25,8 +25,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/sessionkit/zitadel-session-go/credentials"
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
-	"github.com/sessionkit/zitadel-session-go/interceptors"
 	"github.com/sessionkit/zitadel-session-go/session"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
 )
@@ -68,6 +68,10 @@ func FuzzParseServiceAccountKey(f *testing.F) {
 		f.Add(b)
 	}
 	add(map[string]string{"type": "serviceaccount", "keyId": "123456789", "key": pkcs1, "userId": "987654321"})
+	// The shape Zitadel v4 issues, and with a field of a later version.
+	add(map[string]string{"type": "serviceaccount", "keyId": "1", "key": pkcs1, "expirationDate": "9999-12-31T23:59:59Z", "userId": "2"})
+	add(map[string]string{"type": "serviceaccount", "keyId": "1", "key": pkcs8, "expirationDate": "2099-06-30T12:00:00.5+02:00", "userId": "2", "future": "x"})
+	add(map[string]string{"type": "serviceaccount", "keyId": "1", "key": pkcs1, "expirationDate": "2001-01-01T00:00:00Z", "userId": "2"})
 	add(map[string]string{"type": "application", "keyId": "k1", "key": pkcs8, "clientId": "c1@p", "appId": "a1"})
 	add(map[string]string{"type": "serviceaccount", "keyId": "k1", "key": "-----BEGIN RSA PRIVATE KEY-----\nnotbase64\n-----END RSA PRIVATE KEY-----\n", "userId": "u"})
 	add(map[string]any{"type": 1, "keyId": "k", "key": pkcs1})
@@ -77,7 +81,7 @@ func FuzzParseServiceAccountKey(f *testing.F) {
 	f.Add([]byte(`null`))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		k, err := interceptors.ParseServiceAccountKey(data)
+		k, err := credentials.ParseServiceAccountKey(data)
 		if err != nil {
 			if k != nil {
 				t.Errorf("non-nil key with error %v", err)
@@ -106,7 +110,7 @@ func FuzzParseServiceAccountKey(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		k2, err := interceptors.ParseServiceAccountKey(b)
+		k2, err := credentials.ParseServiceAccountKey(b)
 		if err != nil {
 			t.Fatalf("re-marshalled key rejected: %v", err)
 		}
@@ -127,6 +131,8 @@ func FuzzLoadSeed(f *testing.F) {
 	f.Add([]byte(`{"users":[{"id":"u1","loginName":"a","totpSecret":"not base32 at all 0123456789"}]}`))
 	f.Add([]byte(`{"tokens":[{"token":"tok-0123456789abcdef","permissions":["session.admin"]}]}`))
 	f.Add([]byte(`{"organizations":[{"id":"o","lockoutPolicy":{"maxPasswordAttempts":2}}],"users":[{"id":"u","loginName":"u","organizationId":"o","recoveryCodes":["RC-0123456789"],"idpLinks":[{"idpId":"i","idpUserId":"x"}],"webauthn":[{"type":"u2f","credentialId":"AQ","publicKey":"AQ","rpId":"r"}]}],"intents":[{"id":"1","token":"aW50ZW50LXRva2VuLTAxMjM0","userId":"u","state":"failed","expiresAt":"2030-01-01T00:00:00Z"}],"authRequests":[{"id":"V2_1","clientId":"c","redirectUri":"https://x","scopes":[]}],"samlRequests":[{"id":"V2_2","acsUrl":"https://x","binding":"b"}]}`))
+	f.Add([]byte(`{"applications":[{"clientId":"app","clientSecret":"app-secret-0123456789","redirectUris":["http://localhost:4000/cb"],"loginBaseUri":"/ui/v2/login","grantTypes":["authorization_code","refresh_token"]}]}`))
+	f.Add([]byte(`{"applications":[{"clientId":"a b","redirectUris":["cb#x"],"loginBaseUri":"ftp://x","responseTypes":["token"]}]}`))
 	f.Add([]byte(`{} []`))
 	f.Add([]byte(``))
 
@@ -141,6 +147,9 @@ func FuzzLoadSeed(f *testing.F) {
 		}
 		for _, tk := range s.Tokens {
 			out = append(out, tk.Token)
+		}
+		for _, a := range s.Applications {
+			out = append(out, a.ClientSecret)
 		}
 		return out
 	}

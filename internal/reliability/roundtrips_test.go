@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/sessionkit/zitadel-session-go/interceptors"
+	"github.com/sessionkit/zitadel-session-go/credentials"
 	"github.com/sessionkit/zitadel-session-go/internal/heavytest"
 	"github.com/sessionkit/zitadel-session-go/session"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
@@ -81,12 +81,12 @@ func (c *apiCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 	return c.base.RoundTrip(r)
 }
 
-func testKey(t *testing.T) *interceptors.ServiceAccountKey {
+func testKey(t *testing.T) *credentials.ServiceAccountKey {
 	t.Helper()
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
 	must(t, err)
 	pemKey := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
-	return &interceptors.ServiceAccountKey{Type: "serviceaccount", KeyID: "key-1", Key: string(pemKey), UserID: "machine-1"}
+	return &credentials.ServiceAccountKey{Type: "serviceaccount", KeyID: "key-1", Key: string(pemKey), UserID: "machine-1"}
 }
 
 // TestRoundTripsAndTokenExchanges measures, for each auth mode, how many HTTP
