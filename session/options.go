@@ -209,12 +209,12 @@ func WithInterceptors(ics ...connect.ClientInterceptor) Option {
 }
 
 // WithConnectClient uses cc as is for all RPCs, e.g. one built by the caller
-// with its own transport and interceptors. The URL given to [New] is then
-// not used (it may be empty). New rejects the options that install
+// with its own transport and interceptors. The URL given to [New] may then
+// be empty; it is not dialed. New rejects the options that install
 // interceptors or configure the transport it would otherwise build
 // (authentication, headers, org ID, instance host, retry, logging, tracing,
-// interceptors, TLS, protocol, HTTP client, transport); [WithGzip] is
-// ignored.
+// interceptors, TLS, protocol, HTTP client, transport); [WithGzip] and
+// [WithCleartextCredentials] have no effect.
 //
 // Deprecated: use [WithTransport] and [WithInterceptors], which build the
 // same *connect.Client and leave the other options usable.
