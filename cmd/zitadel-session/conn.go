@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -125,7 +126,15 @@ func (a *app) clientOptions(base string) ([]session.Option, error) {
 		fmt.Fprintln(a.stderr, "warning: --insecure: the server's TLS certificate is not verified; use this only for testing")
 		opts = append(opts, session.WithInsecureSkipVerify())
 	}
-	if a.conn.cleartext || strings.EqualFold(a.orEnv("", "ZITADEL_CLEARTEXT_CREDENTIALS"), "true") {
+	cleartext := a.conn.cleartext
+	if v := a.orEnv("", "ZITADEL_CLEARTEXT_CREDENTIALS"); v != "" && !cleartext {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, invalidErrorf("ZITADEL_CLEARTEXT_CREDENTIALS must be true or false")
+		}
+		cleartext = b
+	}
+	if cleartext {
 		opts = append(opts, session.WithCleartextCredentials())
 	} else if strings.HasPrefix(base, "http://") && !isLoopbackURL(base) {
 		// session.New refuses it too; this names the flag.

@@ -68,6 +68,7 @@ func badInputs() []badInput {
 		{name: "--url", args: []string{"--url", "ftp://example.com", "get", "1"}, want: `^error: --url must be an http:// or https:// URL`},
 		{name: "--url", args: []string{"--url", "http://user:url-sekrit@127.0.0.1:1", "get", "1"}, want: `^error: --url must not contain user information`},
 		{name: "ZITADEL_URL", args: []string{"get", "1"}, env: map[string]string{"ZITADEL_URL": "localhost:8080"}, want: `^error: ZITADEL_URL must be an http:// or https:// URL`},
+		{name: "ZITADEL_CLEARTEXT_CREDENTIALS", args: []string{"get", "1"}, env: map[string]string{"ZITADEL_CLEARTEXT_CREDENTIALS": "yes please"}, want: `^error: ZITADEL_CLEARTEXT_CREDENTIALS must be true or false`},
 		{name: "ZITADEL_TOKEN", args: []string{"get", "1"}, env: map[string]string{"ZITADEL_TOKEN": "pat\x1b[2Jwith-escape"}, want: `^error: ZITADEL_TOKEN must be a token`},
 		{name: "--token-file", args: []string{"--token-file", "$DIR/missing", "list"}, want: `^error: --token-file .*missing does not exist$`},
 		{name: "--token-file", args: []string{"--token-file", "$DIR/open.txt", "list"}, files: map[string]string{"open.txt:644": "dev-login-client-token"}, want: `^error: --token-file .*open.txt is accessible by others \(mode 0644\)`},
