@@ -2,8 +2,6 @@ package session
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 	"github.com/sessionkit/zitadel-session-go/internal/validate"
@@ -48,6 +46,7 @@ func (c *Client) Create(ctx context.Context, opts ...CreateOption) (*Handle, *Ch
 		return nil, nil, err
 	}
 	res, err := c.sessions.CreateSession(ctx, req)
+	m.storeDetails(res.GetDetails(), err)
 	if err != nil {
 		return nil, nil, newError(ctx, opCreate, err)
 	}
@@ -83,6 +82,7 @@ func (h *Handle) Set(ctx context.Context, opts ...SetOption) (*Challenges, error
 	h.setMu.Lock()
 	defer h.setMu.Unlock()
 	res, err := h.c.sessions.SetSession(ctx, req)
+	m.storeDetails(res.GetDetails(), err)
 	if err != nil {
 		return nil, newError(ctx, opSet, err)
 	}
@@ -91,58 +91,61 @@ func (h *Handle) Set(ctx context.Context, opts ...SetOption) (*Challenges, error
 }
 
 // Get reads the session with the handle's current token (which grants access
-// without further permission).
+// without further permission). An expired session is returned normally; see
+// [Session.Expired].
 func (h *Handle) Get(ctx context.Context) (*Session, error) {
 	if h == nil || h.c == nil {
 		return nil, errDetachedHandle(opGet)
 	}
-	return h.c.Get(ctx, h.id, WithSessionToken(h.SessionToken()))
+	token := h.SessionToken()
+	return h.c.get(ctx, h.id, &token)
 }
 
-// Delete terminates the session with the handle's current token. The token
-// is useless afterwards.
+// Delete terminates the session with the handle's current token (which
+// grants it without further permission). The token is useless afterwards,
+// except that deleting the session again with it succeeds. A handle without
+// a token is refused locally; use [Client.Delete] to delete with the
+// caller's permissions.
 func (h *Handle) Delete(ctx context.Context) error {
 	if h == nil || h.c == nil {
 		return errDetachedHandle(opDelete)
 	}
-	return h.c.Delete(ctx, h.id, WithSessionToken(h.SessionToken()))
-}
-
-// TokenOption is an option of [Client.Get] and [Client.Delete].
-type TokenOption struct {
-	token string
-	set   bool
-}
-
-// String returns "session.WithSessionToken([REDACTED])".
-func (o TokenOption) String() string {
-	return "session.WithSessionToken(" + secretValue(o.token) + ")"
-}
-
-// GoString implements fmt.GoStringer with the redacted String.
-func (o TokenOption) GoString() string { return o.String() }
-
-// Format implements fmt.Formatter so that every verb prints the redacted
-// String.
-func (o TokenOption) Format(f fmt.State, verb rune) { formatString(f, verb, o.String()) }
-
-// LogValue implements slog.LogValuer with the redacted String.
-func (o TokenOption) LogValue() slog.Value { return slog.StringValue(o.String()) }
-
-// WithSessionToken authorizes a Get or Delete with the session's current
-// token instead of the caller's permissions.
-func WithSessionToken(token string) TokenOption { return TokenOption{token: token, set: true} }
-
-// Get reads a session by ID, authorized by the caller's permissions (creator,
-// session user, or session.read) or by [WithSessionToken]. An expired session
-// is returned normally; see [Session.Expired].
-func (c *Client) Get(ctx context.Context, id string, opts ...TokenOption) (*Session, error) {
-	req := &sessionv2.GetSessionRequest{SessionId: id}
-	for i := range opts {
-		if opts[i].set {
-			req.SessionToken = &opts[i].token
-		}
+	token := h.SessionToken()
+	if token == "" {
+		return localError(opDelete, "empty session token: the handle holds none (use Client.Delete to delete with the caller's permissions)", nil)
 	}
+	return h.c.delete(ctx, h.id, &token)
+}
+
+// Get reads a session by ID, authorized by the caller: its creator, its
+// user, a caller whose token is bound to the session's user agent, or one
+// with session.read. To read it with its session token, use [Handle.Get]
+// (e.g. c.Resume(id, token).Get(ctx)). An expired session is returned
+// normally; see [Session.Expired].
+//
+// The opts parameter is deprecated; see [WithSessionToken].
+func (c *Client) Get(ctx context.Context, id string, opts ...TokenOption) (*Session, error) {
+	return c.get(ctx, id, lastToken(opts))
+}
+
+// Delete terminates a session, authorized by the caller: the session's user
+// or one with session.delete (its creator is not exempt). To delete it with
+// its session token, use [Handle.Delete] (e.g.
+// c.Resume(id, token).Delete(ctx)). Deleting an already terminated or an
+// unknown session succeeds.
+//
+// The opts parameter is deprecated; see [WithSessionToken].
+func (c *Client) Delete(ctx context.Context, id string, opts ...TokenOption) error {
+	token := lastToken(opts)
+	if token != nil && *token == "" {
+		return localError(opDelete, "WithSessionToken: empty session token (omit the option to delete with the caller's permissions)", nil)
+	}
+	return c.delete(ctx, id, token)
+}
+
+// get sends GetSession, with the session token when token is not nil.
+func (c *Client) get(ctx context.Context, id string, token *string) (*Session, error) {
+	req := &sessionv2.GetSessionRequest{SessionId: id, SessionToken: token}
 	if err := check(opGet, req); err != nil {
 		return nil, err
 	}
@@ -153,19 +156,9 @@ func (c *Client) Get(ctx context.Context, id string, opts ...TokenOption) (*Sess
 	return sessionFromProto(res.Session), nil
 }
 
-// Delete terminates a session, authorized by the caller's permissions
-// (session user or session.delete) or by [WithSessionToken]. Deleting an
-// already terminated session succeeds.
-func (c *Client) Delete(ctx context.Context, id string, opts ...TokenOption) error {
-	req := &sessionv2.DeleteSessionRequest{SessionId: id}
-	for i := range opts {
-		if opts[i].set {
-			if opts[i].token == "" {
-				return localError(opDelete, "WithSessionToken: empty session token (omit the option to delete with the caller's permissions)", nil)
-			}
-			req.SessionToken = &opts[i].token
-		}
-	}
+// delete sends DeleteSession, with the session token when token is not nil.
+func (c *Client) delete(ctx context.Context, id string, token *string) error {
+	req := &sessionv2.DeleteSessionRequest{SessionId: id, SessionToken: token}
 	if err := check(opDelete, req); err != nil {
 		return err
 	}

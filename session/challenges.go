@@ -10,20 +10,22 @@ import (
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 )
 
-// UserVerification is the WebAuthN user-verification requirement of a
-// [ChallengeWebAuthN].
+// UserVerification is the WebAuthn user-verification requirement of a
+// [ChallengeWebAuthn].
 type UserVerification int32
 
+// The values are those of the wire enum UserVerificationRequirement; the
+// zero value (unspecified) is rejected locally.
 const (
 	// UserVerificationRequired asks for a passkey with user verification
 	// (PIN, biometrics): a passwordless login.
-	UserVerificationRequired = UserVerification(sessionv2.UserVerificationRequirement_USER_VERIFICATION_REQUIREMENT_REQUIRED)
+	UserVerificationRequired UserVerification = 1
 	// UserVerificationPreferred asks for a security key (U2F) as second
 	// factor; user verification is welcome but not required.
-	UserVerificationPreferred = UserVerification(sessionv2.UserVerificationRequirement_USER_VERIFICATION_REQUIREMENT_PREFERRED)
+	UserVerificationPreferred UserVerification = 2
 	// UserVerificationDiscouraged asks for a security key (U2F) without user
 	// verification.
-	UserVerificationDiscouraged = UserVerification(sessionv2.UserVerificationRequirement_USER_VERIFICATION_REQUIREMENT_DISCOURAGED)
+	UserVerificationDiscouraged UserVerification = 3
 )
 
 // String returns "required", "preferred", "discouraged" or "unspecified".
@@ -42,7 +44,7 @@ func (u UserVerification) String() string {
 type challengeKind uint8
 
 const (
-	challengeWebAuthN challengeKind = iota + 1
+	challengeWebAuthn challengeKind = iota + 1
 	challengeOTPSMS
 	challengeOTPSMSReturn
 	challengeOTPEmail
@@ -50,7 +52,7 @@ const (
 	challengeOTPEmailReturn
 )
 
-// Challenge asks Zitadel to start a challenge-response factor: a WebAuthN
+// Challenge asks Zitadel to start a challenge-response factor: a WebAuthn
 // assertion or an OTP code sent by SMS or email. Pass it to [Client.Create]
 // or [Handle.Set]; the response's [*Challenges] carry what the user needs.
 type Challenge struct {
@@ -60,13 +62,13 @@ type Challenge struct {
 	tmpl   string
 }
 
-// ChallengeWebAuthN requests WebAuthN credential request options for the
+// ChallengeWebAuthn requests WebAuthn credential request options for the
 // relying party domain (e.g. "login.example.com"). With
 // UserVerificationRequired the user's passkeys are offered, otherwise the
-// user's U2F security keys. Send [Challenges.WebAuthN] to the browser and
-// pass its assertion to [CheckWebAuthN].
-func ChallengeWebAuthN(domain string, uv UserVerification) Challenge {
-	return Challenge{kind: challengeWebAuthN, domain: domain, uv: uv}
+// user's U2F security keys. Send [Challenges.WebAuthn] to the browser and
+// pass its assertion to [CheckWebAuthn].
+func ChallengeWebAuthn(domain string, uv UserVerification) Challenge {
+	return Challenge{kind: challengeWebAuthn, domain: domain, uv: uv}
 }
 
 // ChallengeOTPSMS makes Zitadel send a one-time code to the user's phone.
@@ -104,8 +106,8 @@ func ChallengeOTPEmailReturnCode() Challenge { return Challenge{kind: challengeO
 // String describes the challenge.
 func (c Challenge) String() string {
 	switch c.kind {
-	case challengeWebAuthN:
-		return "session.ChallengeWebAuthN(" + c.domain + ", " + c.uv.String() + ")"
+	case challengeWebAuthn:
+		return "session.ChallengeWebAuthn(" + c.domain + ", " + c.uv.String() + ")"
 	case challengeOTPSMS:
 		return "session.ChallengeOTPSMS()"
 	case challengeOTPSMSReturn:
@@ -130,7 +132,7 @@ func (c Challenge) applyCreate(m *mutation) {
 	rc := m.challenges
 	dup := false
 	switch c.kind {
-	case challengeWebAuthN:
+	case challengeWebAuthn:
 		dup = rc.WebAuthN != nil
 		rc.WebAuthN = &sessionv2.RequestChallenges_WebAuthN{
 			Domain:                      c.domain,
@@ -166,7 +168,7 @@ func (c Challenge) applyCreate(m *mutation) {
 
 func (c Challenge) kindName() string {
 	switch c.kind {
-	case challengeWebAuthN:
+	case challengeWebAuthn:
 		return "webauthn"
 	case challengeOTPSMS, challengeOTPSMSReturn:
 		return "otp_sms"
@@ -179,9 +181,12 @@ func (Challenge) setOption() {}
 // Challenges is Zitadel's answer to the requested challenges. It is nil when
 // the request asked for none.
 type Challenges struct {
-	// WebAuthN holds the credential request options for the browser; nil
-	// unless [ChallengeWebAuthN] was requested.
-	WebAuthN *WebAuthNChallenge
+	// WebAuthn holds the credential request options for the browser; nil
+	// unless [ChallengeWebAuthn] was requested.
+	WebAuthn *WebAuthnChallenge
+
+	// Deprecated: use WebAuthn, which holds the same value.
+	WebAuthN *WebAuthnChallenge
 
 	otpSMS, otpEmail string
 	hasSMS, hasEmail bool
@@ -213,8 +218,8 @@ func (c *Challenges) String() string {
 		return "<nil>"
 	}
 	s := "session.Challenges{"
-	if c.WebAuthN != nil {
-		s += "WebAuthN: requested, "
+	if c.WebAuthn != nil || c.WebAuthN != nil {
+		s += "WebAuthn: requested, "
 	}
 	if c.hasSMS {
 		s += "OTPSMSCode: " + redacted + ", "
@@ -235,16 +240,16 @@ func (c *Challenges) Format(f fmt.State, verb rune) { formatString(f, verb, c.St
 // LogValue implements slog.LogValuer with the redacted String.
 func (c *Challenges) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
-// WebAuthNChallenge holds the PublicKeyCredentialRequestOptions for
+// WebAuthnChallenge holds the PublicKeyCredentialRequestOptions for
 // navigator.credentials.get.
-type WebAuthNChallenge struct {
+type WebAuthnChallenge struct {
 	// RequestOptions is the options object as Zitadel returned it
 	// ({"publicKey": {...}}).
 	RequestOptions *structpb.Struct
 }
 
 // JSON returns RequestOptions as JSON, ready to be sent to the browser.
-func (w *WebAuthNChallenge) JSON() ([]byte, error) {
+func (w *WebAuthnChallenge) JSON() ([]byte, error) {
 	if w == nil || w.RequestOptions == nil {
 		return []byte("null"), nil
 	}
@@ -257,7 +262,8 @@ func challengesFromProto(p *sessionv2.Challenges) *Challenges {
 	}
 	c := &Challenges{}
 	if p.WebAuthN != nil {
-		c.WebAuthN = &WebAuthNChallenge{RequestOptions: p.WebAuthN.GetPublicKeyCredentialRequestOptions()}
+		c.WebAuthn = &WebAuthnChallenge{RequestOptions: p.WebAuthN.GetPublicKeyCredentialRequestOptions()}
+		c.WebAuthN = c.WebAuthn
 	}
 	if p.OtpSms != nil {
 		c.otpSMS, c.hasSMS = *p.OtpSms, true

@@ -17,7 +17,7 @@ const (
 	checkUserID checkKind = iota + 1
 	checkLoginName
 	checkPassword
-	checkWebAuthN
+	checkWebAuthn
 	checkIDPIntent
 	checkTOTP
 	checkOTPSMS
@@ -29,7 +29,7 @@ var checkNames = [...]string{
 	checkUserID:       "user",
 	checkLoginName:    "user",
 	checkPassword:     "password",
-	checkWebAuthN:     "webauthn",
+	checkWebAuthn:     "webauthn",
 	checkIDPIntent:    "idp_intent",
 	checkTOTP:         "totp",
 	checkOTPSMS:       "otp_sms",
@@ -38,10 +38,10 @@ var checkNames = [...]string{
 }
 
 // Check is one verification Zitadel performs on a session: the user, a
-// password, a one-time code, a WebAuthN assertion or an IdP intent. Build it
+// password, a one-time code, a WebAuthn assertion or an IdP intent. Build it
 // with CheckUserID, CheckPassword, ...; pass it to [Client.Create] or
 // [Handle.Set]. Zitadel evaluates the checks of one request in a fixed order
-// (user, password, intent, WebAuthN, TOTP, OTP SMS, OTP email, recovery code)
+// (user, password, intent, WebAuthn, TOTP, OTP SMS, OTP email, recovery code)
 // and applies all of them or none.
 //
 // A Check holding a secret (password, code, intent token, assertion) prints
@@ -83,23 +83,23 @@ func CheckIDPIntent(intentID, intentToken string) Check {
 	return Check{kind: checkIDPIntent, value: intentID, value2: intentToken}
 }
 
-// CheckWebAuthN verifies a WebAuthN assertion after [ChallengeWebAuthN].
+// CheckWebAuthn verifies a WebAuthn assertion after [ChallengeWebAuthn].
 // assertionJSON is the JSON the browser produced from
 // navigator.credentials.get (the PublicKeyCredential, e.g. via
 // credential.toJSON()), passed through unchanged. Malformed JSON makes the
 // request fail locally without sending anything.
-func CheckWebAuthN(assertionJSON []byte) Check {
+func CheckWebAuthn(assertionJSON []byte) Check {
 	s := new(structpb.Struct)
 	if err := protojson.Unmarshal(assertionJSON, s); err != nil {
-		return Check{kind: checkWebAuthN, err: fmt.Errorf("WebAuthN assertion is not a JSON object: %w", errRedacted)}
+		return Check{kind: checkWebAuthn, err: fmt.Errorf("WebAuthn assertion is not a JSON object: %w", errRedacted)}
 	}
-	return Check{kind: checkWebAuthN, data: s}
+	return Check{kind: checkWebAuthn, data: s}
 }
 
-// CheckWebAuthNStruct is [CheckWebAuthN] for an assertion that is already a
+// CheckWebAuthnStruct is [CheckWebAuthn] for an assertion that is already a
 // *structpb.Struct.
-func CheckWebAuthNStruct(assertion *structpb.Struct) Check {
-	return Check{kind: checkWebAuthN, data: assertion}
+func CheckWebAuthnStruct(assertion *structpb.Struct) Check {
+	return Check{kind: checkWebAuthn, data: assertion}
 }
 
 // errRedacted stands in for errors whose text might contain secret input.
@@ -119,8 +119,8 @@ func (c Check) String() string {
 		return "session.CheckLoginName(" + c.value + ")"
 	case checkPassword:
 		return "session.CheckPassword(" + redacted + ")"
-	case checkWebAuthN:
-		return "session.CheckWebAuthN(" + redacted + ")"
+	case checkWebAuthn:
+		return "session.CheckWebAuthn(" + redacted + ")"
 	case checkIDPIntent:
 		return "session.CheckIDPIntent(" + c.value + ", " + redacted + ")"
 	case checkTOTP:
@@ -177,7 +177,7 @@ func (m *mutation) addCheck(c Check) {
 	case checkPassword:
 		dup = ch.Password != nil
 		ch.Password = &sessionv2.CheckPassword{Password: c.value}
-	case checkWebAuthN:
+	case checkWebAuthn:
 		dup = ch.WebAuthN != nil
 		ch.WebAuthN = &sessionv2.CheckWebAuthN{CredentialAssertionData: c.data}
 	case checkIDPIntent:

@@ -19,6 +19,51 @@
 // [*Error], and keeps track of the session token, which Zitadel rotates on
 // every change, in a [*Handle].
 //
+// # API conventions
+//
+// The exported names of this module follow one rule, so that new ones fit:
+//
+//   - "With" starts the options of a constructor, and only those: [New]
+//     takes [Option]s such as [WithPersonalAccessToken] and [WithRetry], as
+//     sessiontest.NewServer takes sessiontest.WithClock.
+//   - What a call takes is named for what it is or carries, without "With":
+//     checks are Check<Factor> ([CheckPassword], [CheckWebAuthn]),
+//     challenges Challenge<Factor> ([ChallengeOTPSMS]), list filters
+//     By<Field> ([ByUserID]), and the other per-call options [Metadata],
+//     [MetadataMap], [Lifetime], a [UserAgent], [SortByCreationDate],
+//     [PageSize], [Require] and [SkipPolicyCheck]. An option that receives
+//     a result takes a pointer: [Details], [TotalResult]. (So do
+//     sessiontest's per-call options, e.g. sessiontest.ForOrganization;
+//     interceptors are named for what they add: interceptors.Auth,
+//     interceptors.Retry.)
+//   - A session token travels in a [Handle]: calls authorized by it are
+//     methods of Handle ([Handle.Set], [Handle.Get], [Handle.Delete]; a
+//     stored token becomes a Handle with [Client.Resume]); calls authorized
+//     by the caller's own permissions are methods of Client ([Client.Get],
+//     [Client.Delete], [Client.List]).
+//   - Enumerations are this package's own types with a String method
+//     ([FactorKind], [OIDCReason], [SAMLReason], [UserVerification],
+//     [Method]); the generated types of Zitadel's API appear only behind
+//     [Client.Raw], [Client.RawOIDC] and [Client.RawSAML] (and in deprecated
+//     names). Times are time.Time fields named
+//     <Event>At (CreatedAt, VerifiedAt), zero when the event did not happen.
+//   - Initialisms are spelled as Go spells them (ID, URL, OIDC, SAML, TOTP,
+//     OTP, IDP), and WebAuthn as the W3C specification and go-webauthn
+//     spell it. Protobuf field names (web_auth_n) stay as they are on the
+//     wire.
+//   - One way to do each thing. The transport has three options with
+//     distinct jobs: [WithHTTPClient] replaces the HTTP client (proxy,
+//     dialer, TLS, HTTP/2 settings) for RPCs and token requests alike;
+//     [WithCAPool] and [WithInsecureSkipVerify] adjust the TLS of the client
+//     New builds instead; [WithTransport] replaces the connect-go transport
+//     of the RPCs (e.g. in-process for tests) while every interceptor
+//     option still applies.
+//
+// Names replaced when this rule was introduced are kept, marked
+// "Deprecated:" with their replacement, until the first tagged release.
+//
+// # Secrets and retries
+//
 // Secrets (passwords, one-time codes, session tokens, client secrets) never
 // appear in the String, fmt or slog output of any type of this package, nor
 // in its errors. Retries (see [WithRetry]) are only ever applied to the

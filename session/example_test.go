@@ -183,15 +183,15 @@ func ExampleClient_List() {
 	// sessions with password: 3
 }
 
-// Terminate a session (here with its own token, e.g. on logout).
-func ExampleClient_Delete() {
+// Terminate a session with its own token, e.g. on logout.
+func ExampleHandle_Delete() {
 	srv, c := exampleZitadel()
 	defer srv.Close()
 	defer c.Close()
 	ctx := context.Background()
 	h := login(ctx, srv, c, false)
 
-	if err := c.Delete(ctx, h.ID(), session.WithSessionToken(h.SessionToken())); err != nil {
+	if err := h.Delete(ctx); err != nil {
 		log.Fatal(err)
 	}
 	_, err := c.Get(ctx, h.ID())
@@ -279,4 +279,25 @@ func ExampleClient_FinishSAML() {
 	// Output:
 	// post https://sp.example.com/acs state-1 true
 	// session.SAMLResponse{URL: https://sp.example.com/acs, Binding: post, RelayState: state-1, SAMLResponse: [REDACTED]}
+}
+
+// Answer an OIDC login with an error instead (here: the user cancelled).
+// The client's redirect_uri receives the OAuth 2.0 error code.
+func ExampleClient_FailOIDC() {
+	srv, c := exampleZitadel()
+	defer srv.Close()
+	defer c.Close()
+	ctx := context.Background()
+	authRequestID := srv.AddAuthRequest("my-app", "https://app.example.com/callback", "openid")
+
+	callbackURL, err := c.FailOIDC(ctx, authRequestID, session.OIDCError{
+		Reason: session.OIDCReasonAccessDenied, Description: "user cancelled",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	u, _ := url.Parse(callbackURL)
+	fmt.Println(u.Host+u.Path, u.Query().Get("error"), u.Query().Get("error_description"))
+	// Output:
+	// app.example.com/callback access_denied user cancelled
 }

@@ -64,9 +64,8 @@ func (c *Client) FinishOIDC(ctx context.Context, authRequestID string, h *Handle
 // OIDCError is the error a login UI returns to an OIDC client instead of a
 // login, e.g. when the user cancels.
 type OIDCError struct {
-	// Reason is the OAuth 2.0 error code, e.g.
-	// oidcv2.ErrorReason_ERROR_REASON_ACCESS_DENIED.
-	Reason oidcv2.ErrorReason
+	// Reason is the OAuth 2.0 error code, e.g. [OIDCReasonAccessDenied].
+	Reason OIDCReason
 	// Description is the optional error_description.
 	Description string
 	// URI is the optional error_uri.
@@ -76,7 +75,10 @@ type OIDCError struct {
 // FailOIDC completes the OIDC authorization request with an error and
 // returns the URL to redirect the browser to.
 func (c *Client) FailOIDC(ctx context.Context, authRequestID string, e OIDCError) (callbackURL string, err error) {
-	ae := &oidcv2.AuthorizationError{Error: e.Reason}
+	if e.Reason.String() == "unknown" {
+		return "", localError(opCreateCallback, "OIDCError.Reason: not one of the OIDCReason constants", nil)
+	}
+	ae := &oidcv2.AuthorizationError{Error: e.Reason.toProto()}
 	if e.Description != "" {
 		ae.ErrorDescription = &e.Description
 	}
@@ -197,16 +199,18 @@ func (c *Client) FinishSAML(ctx context.Context, samlRequestID string, h *Handle
 // SAMLError is the error a login UI returns to a SAML service provider
 // instead of a login.
 type SAMLError struct {
-	// Reason is the SAML status, e.g.
-	// samlv2.ErrorReason_ERROR_REASON_AUTH_N_FAILED.
-	Reason samlv2.ErrorReason
+	// Reason is the SAML status, e.g. [SAMLReasonAuthnFailed].
+	Reason SAMLReason
 	// Description is an optional status message.
 	Description string
 }
 
 // FailSAML completes the SAML request with an error.
 func (c *Client) FailSAML(ctx context.Context, samlRequestID string, e SAMLError) (*SAMLResponse, error) {
-	ae := &samlv2.AuthorizationError{Error: e.Reason}
+	if e.Reason.String() == "unknown" {
+		return nil, localError(opCreateResponse, "SAMLError.Reason: not one of the SAMLReason constants", nil)
+	}
+	ae := &samlv2.AuthorizationError{Error: e.Reason.toProto()}
 	if e.Description != "" {
 		ae.ErrorDescription = &e.Description
 	}

@@ -51,7 +51,7 @@ func checkedFactors(c *sessionv2.Checks) factorSet {
 	var f factorSet
 	for k, present := range [...]bool{
 		FactorUser: c.User != nil, FactorPassword: c.Password != nil, FactorIntent: c.IdpIntent != nil,
-		FactorWebAuthN: c.WebAuthN != nil, FactorTOTP: c.Totp != nil, FactorOTPSMS: c.OtpSms != nil,
+		FactorWebAuthn: c.WebAuthN != nil, FactorTOTP: c.Totp != nil, FactorOTPSMS: c.OtpSms != nil,
 		FactorOTPEmail: c.OtpEmail != nil, FactorRecoveryCode: c.RecoveryCode != nil,
 	} {
 		if present {
@@ -83,7 +83,7 @@ func (h *Handle) knownSession() *Session {
 	s.Factors.User.VerifiedAt = at(FactorUser)
 	s.Factors.Password.VerifiedAt = at(FactorPassword)
 	s.Factors.Intent.VerifiedAt = at(FactorIntent)
-	s.Factors.WebAuthN.VerifiedAt = at(FactorWebAuthN)
+	s.Factors.WebAuthn.VerifiedAt = at(FactorWebAuthn)
 	s.Factors.TOTP.VerifiedAt = at(FactorTOTP)
 	s.Factors.OTPSMS.VerifiedAt = at(FactorOTPSMS)
 	s.Factors.OTPEmail.VerifiedAt = at(FactorOTPEmail)

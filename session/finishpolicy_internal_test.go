@@ -12,7 +12,7 @@ func TestHandleKnownFactors(t *testing.T) {
 	h.setToken("t1", checkedFactors(&sessionv2.Checks{User: &sessionv2.CheckUser{}, Password: &sessionv2.CheckPassword{}}))
 	h.setToken("", checkedFactors(&sessionv2.Checks{WebAuthN: &sessionv2.CheckWebAuthN{}}))
 	got := h.knownSession().VerifiedFactors()
-	if want := []FactorKind{FactorUser, FactorPassword, FactorWebAuthN}; !slices.Equal(got, want) {
+	if want := []FactorKind{FactorUser, FactorPassword, FactorWebAuthn}; !slices.Equal(got, want) {
 		t.Errorf("known factors = %v, want %v", got, want)
 	}
 	if h.SessionToken() != "t1" {
@@ -26,7 +26,7 @@ func TestHandleKnownFactors(t *testing.T) {
 		WebAuthN: &sessionv2.CheckWebAuthN{}, Totp: &sessionv2.CheckTOTP{}, OtpSms: &sessionv2.CheckOTP{}, OtpEmail: &sessionv2.CheckOTP{},
 		RecoveryCode: &sessionv2.CheckRecoveryCode{}}
 	all := (&Handle{checked: checkedFactors(every)}).knownSession().VerifiedFactors()
-	if want := []FactorKind{FactorUser, FactorPassword, FactorIntent, FactorWebAuthN, FactorTOTP, FactorOTPSMS, FactorOTPEmail, FactorRecoveryCode}; !slices.Equal(all, want) {
+	if want := []FactorKind{FactorUser, FactorPassword, FactorIntent, FactorWebAuthn, FactorTOTP, FactorOTPSMS, FactorOTPEmail, FactorRecoveryCode}; !slices.Equal(all, want) {
 		t.Errorf("all checks give %v", all)
 	}
 	if checkedFactors(nil) != 0 {

@@ -10,8 +10,6 @@ import (
 
 	"connectrpc.com/connect/v2"
 
-	oidcv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/oidc/v2"
-	samlv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/saml/v2"
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 	"github.com/sessionkit/zitadel-session-go/session"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
@@ -27,9 +25,9 @@ func TestFlows(t *testing.T) {
 
 			// Create with user + password.
 			h, chs, err := c.Create(ctx, session.CheckLoginName(aliceLogin), session.CheckPassword(alicePassword),
-				session.WithMetadata(map[string][]byte{"a": []byte("1")}),
-				session.WithUserAgent(session.UserAgent{FingerprintID: "fp-1", IP: "1.2.3.4", Description: "test",
-					Header: map[string][]string{"Accept-Language": {"de", "en"}}}))
+				session.MetadataMap(map[string][]byte{"a": []byte("1")}),
+				session.UserAgent{FingerprintID: "fp-1", IP: "1.2.3.4", Description: "test",
+					Header: map[string][]string{"Accept-Language": {"de", "en"}}})
 			must(t, err)
 			if chs != nil {
 				t.Errorf("challenges %v without request", chs)
@@ -61,7 +59,7 @@ func TestFlows(t *testing.T) {
 			if h.SessionToken() == old || h.SessionToken() == "" {
 				t.Fatal("token not rotated by Set")
 			}
-			_, err = c.Get(ctx, h.ID(), session.WithSessionToken(old))
+			_, err = c.Resume(h.ID(), old).Get(ctx)
 			if !session.IsUnauthenticated(err) || session.IsPermissionDenied(err) {
 				t.Errorf("stale token: %v", err)
 			}
@@ -252,24 +250,24 @@ func TestChallengeFlows(t *testing.T) {
 			// Passkey (WebAuthN with user verification), browser JSON path.
 			a := sessiontest.NewAuthenticator(rpID, rpOrigin)
 			must(t, srv.RegisterPasskey(aliceID, a))
-			chs, err = h.Set(ctx, session.ChallengeWebAuthN(rpID, session.UserVerificationRequired))
+			chs, err = h.Set(ctx, session.ChallengeWebAuthn(rpID, session.UserVerificationRequired))
 			must(t, err)
-			if chs.WebAuthN == nil {
+			if chs.WebAuthn == nil {
 				t.Fatal("no WebAuthN challenge")
 			}
-			if js, err := chs.WebAuthN.JSON(); err != nil || !strings.Contains(string(js), "publicKey") {
+			if js, err := chs.WebAuthn.JSON(); err != nil || !strings.Contains(string(js), "publicKey") {
 				t.Errorf("request options JSON %s, %v", js, err)
 			}
-			assertion, err := a.Assert(chs.WebAuthN.RequestOptions, true)
+			assertion, err := a.Assert(chs.WebAuthn.RequestOptions, true)
 			must(t, err)
-			assertionJSON, err := (&session.WebAuthNChallenge{RequestOptions: assertion}).JSON()
+			assertionJSON, err := (&session.WebAuthnChallenge{RequestOptions: assertion}).JSON()
 			must(t, err)
-			_, err = h.Set(ctx, session.CheckWebAuthN(assertionJSON))
+			_, err = h.Set(ctx, session.CheckWebAuthn(assertionJSON))
 			must(t, err)
 
 			s, err := h.Get(ctx)
 			must(t, err)
-			want := []session.FactorKind{session.FactorUser, session.FactorIntent, session.FactorWebAuthN,
+			want := []session.FactorKind{session.FactorUser, session.FactorIntent, session.FactorWebAuthn,
 				session.FactorOTPSMS, session.FactorOTPEmail, session.FactorRecoveryCode, session.FactorPasskey}
 			if got := s.VerifiedFactors(); !slices.Equal(got, want) {
 				t.Errorf("factors %v, want %v", got, want)
@@ -279,7 +277,7 @@ func TestChallengeFlows(t *testing.T) {
 			}
 			// Error variants of the finishing calls.
 			cb, err := c.FailOIDC(ctx, srv.AddAuthRequest("client-1", "https://app.example.com/cb", "openid"),
-				session.OIDCError{Reason: oidcv2.ErrorReason_ERROR_REASON_ACCESS_DENIED, Description: "user cancelled"})
+				session.OIDCError{Reason: session.OIDCReasonAccessDenied, Description: "user cancelled"})
 			must(t, err)
 			if u, _ := url.Parse(cb); u == nil || u.Query().Get("error") != "access_denied" ||
 				u.Query().Get("error_description") != "user cancelled" {
@@ -287,7 +285,7 @@ func TestChallengeFlows(t *testing.T) {
 			}
 			sr, err := c.FailSAML(ctx, srv.AddSAMLRequest("https://sp", "https://sp/acs", "rs",
 				"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"),
-				session.SAMLError{Reason: samlv2.ErrorReason_ERROR_REASON_REQUEST_DENIED})
+				session.SAMLError{Reason: session.SAMLReasonRequestDenied})
 			must(t, err)
 			if sr.Binding != session.SAMLBindingRedirect || !strings.HasPrefix(sr.URL, "https://sp/acs") {
 				t.Errorf("FailSAML %v", sr)
@@ -385,7 +383,7 @@ func TestErrorPredicatesAgainstServer(t *testing.T) {
 			if !session.IsUnauthenticated(err) || idOf(err) != sessiontest.IDTokenInvalid {
 				t.Errorf("bad token: %v", err)
 			}
-			err = c.Delete(ctx, h.ID(), session.WithSessionToken("stale"))
+			err = c.Resume(h.ID(), "stale").Delete(ctx)
 			if !session.IsUnauthenticated(err) || idOf(err) != sessiontest.IDDeleteTokenInvalid {
 				t.Errorf("bad delete token: %v", err)
 			}

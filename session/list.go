@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"math"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -14,7 +15,7 @@ import (
 )
 
 // ListOption is an option of [Client.List] and [Client.ListPage]: a
-// [Filter], [SortByCreationDate] or [PageSize].
+// [Filter], [SortByCreationDate], [PageSize] or [TotalResult].
 type ListOption interface {
 	applyList(*listConfig)
 }
@@ -25,19 +26,40 @@ type listConfig struct {
 	sortSet  bool
 	asc      bool
 	pageSize uint32
+	err      error
+	total    *uint64
 }
 
 // Method compares timestamps in [ByCreationDate] and [ByExpirationDate].
+// The values are those of the wire enum TimestampQueryMethod.
 type Method int32
 
 // Timestamp comparison methods.
 const (
-	Equals          = Method(zitadelv1.TimestampQueryMethod_TIMESTAMP_QUERY_METHOD_EQUALS)
-	Greater         = Method(zitadelv1.TimestampQueryMethod_TIMESTAMP_QUERY_METHOD_GREATER)
-	GreaterOrEquals = Method(zitadelv1.TimestampQueryMethod_TIMESTAMP_QUERY_METHOD_GREATER_OR_EQUALS)
-	Less            = Method(zitadelv1.TimestampQueryMethod_TIMESTAMP_QUERY_METHOD_LESS)
-	LessOrEquals    = Method(zitadelv1.TimestampQueryMethod_TIMESTAMP_QUERY_METHOD_LESS_OR_EQUALS)
+	Equals          Method = 0
+	Greater         Method = 1
+	GreaterOrEquals Method = 2
+	Less            Method = 3
+	LessOrEquals    Method = 4
 )
+
+// String returns "equals", "greater", "greater_or_equals", "less",
+// "less_or_equals" or "unknown".
+func (m Method) String() string {
+	switch m {
+	case Equals:
+		return "equals"
+	case Greater:
+		return "greater"
+	case GreaterOrEquals:
+		return "greater_or_equals"
+	case Less:
+		return "less"
+	case LessOrEquals:
+		return "less_or_equals"
+	}
+	return "unknown"
+}
 
 // Filter restricts a listing. All filters of one listing must match (AND).
 type Filter struct {
@@ -106,19 +128,47 @@ func SortByCreationDate(asc bool) ListOption { return sortOption(asc) }
 
 func (o sortOption) applyList(c *listConfig) { c.sort, c.sortSet, c.asc = true, true, bool(o) }
 
-type pageSizeOption uint32
+type pageSizeOption int
 
 // PageSize sets the number of sessions requested per page (the request's
-// limit). [Client.List] defaults to 100; for [Client.ListPage] 0 (the
-// default) means no limit.
-func PageSize(n int) ListOption {
-	if n < 0 {
-		n = 0
+// limit) of [Client.List] and [Client.ListPage]; without it, or with 0, both
+// request [DefaultPageSize]. A negative n is rejected locally. (Zitadel
+// itself treats a missing limit as "no limit" and has no maximum; this
+// package always sends one, so that a large result never arrives in one
+// message.)
+func PageSize(n int) ListOption { return pageSizeOption(n) }
+
+func (o pageSizeOption) applyList(c *listConfig) {
+	switch {
+	case o < 0:
+		if c.err == nil {
+			c.err = fmt.Errorf("PageSize: %d is negative (use a positive page size, or 0 for the default %d)", int(o), DefaultPageSize)
+		}
+	case o > math.MaxUint32:
+		c.pageSize = math.MaxUint32
+	default:
+		c.pageSize = uint32(o)
 	}
-	return pageSizeOption(n)
 }
 
-func (o pageSizeOption) applyList(c *listConfig) { c.pageSize = uint32(o) }
+type totalOption struct{ n *uint64 }
+
+// TotalResult makes [Client.List] or [Client.ListPage] store the server's
+// count of sessions matching the filters in *n: for ListPage that page's
+// [Page.TotalResult], for List the largest count any of its pages reported
+// (updated as pages arrive). See [Page.TotalResult] for how Zitadel counts.
+// (Like grpc.Header, it is an option that receives a result.)
+func TotalResult(n *uint64) ListOption { return totalOption{n} }
+
+func (o totalOption) applyList(c *listConfig) {
+	if o.n == nil {
+		if c.err == nil {
+			c.err = fmt.Errorf("TotalResult(nil): pass a pointer to a uint64")
+		}
+		return
+	}
+	c.total = o.n
+}
 
 // Page is one page of a listing.
 type Page struct {
@@ -137,7 +187,8 @@ type Page struct {
 	More bool
 }
 
-// DefaultPageSize is the page size of [Client.List] without [PageSize].
+// DefaultPageSize is the page size of [Client.List] and [Client.ListPage]
+// without [PageSize].
 const DefaultPageSize = 100
 
 func listRequest(cfg *listConfig, offset uint64) *sessionv2.ListSessionsRequest {
@@ -151,22 +202,36 @@ func listRequest(cfg *listConfig, offset uint64) *sessionv2.ListSessionsRequest 
 	return req
 }
 
-// ListPage returns one page of sessions starting at offset. The caller sees
-// only the sessions it may read (creator, session user, same user agent, or
-// session.read); others are silently dropped by Zitadel, so a page may be
-// shorter than [PageSize] even when more follow. Use [Page.More] and
-// [Page.NextOffset] to continue, or [Client.List] to iterate.
+// ListPage returns one page of sessions starting at offset (a position among
+// all matching sessions, including those the caller may not see), with
+// [PageSize] sessions at most ([DefaultPageSize] without it). Without
+// [SortByCreationDate] the order is left to the server (Zitadel's is
+// undefined). The caller sees only the sessions it may read (creator,
+// session user, same user agent, or session.read); others are silently
+// dropped by Zitadel, so a page may be shorter than the page size even when
+// more follow. Use [Page.More] and [Page.NextOffset] to continue, or
+// [Client.List] to iterate.
 func (c *Client) ListPage(ctx context.Context, offset uint64, opts ...ListOption) (*Page, error) {
-	var cfg listConfig
+	cfg := listConfig{pageSize: DefaultPageSize}
 	for _, o := range opts {
 		if o != nil {
 			o.applyList(&cfg)
 		}
 	}
-	return c.listPage(ctx, &cfg, offset)
+	if cfg.pageSize == 0 {
+		cfg.pageSize = DefaultPageSize
+	}
+	p, err := c.listPage(ctx, &cfg, offset)
+	if err == nil && cfg.total != nil {
+		*cfg.total = p.TotalResult
+	}
+	return p, err
 }
 
 func (c *Client) listPage(ctx context.Context, cfg *listConfig, offset uint64) (*Page, error) {
+	if cfg.err != nil {
+		return nil, localError(opList, cfg.err.Error(), nil)
+	}
 	for _, q := range cfg.queries {
 		if q == nil {
 			return nil, localError(opList, "zero Filter value; use the By* constructors", nil)
@@ -194,18 +259,15 @@ func (c *Client) listPage(ctx context.Context, cfg *listConfig, offset uint64) (
 	for i, s := range res.Sessions {
 		p.Sessions[i] = sessionFromProto(s)
 	}
-	if cfg.pageSize > 0 {
-		p.NextOffset = offset + uint64(cfg.pageSize)
-		// A full page may be followed by more. A short (or empty) page is
-		// the last one unless rows were dropped for visibility after paging,
-		// which total_result (counted before that filter) reveals. Zitadel
-		// reports total_result 0 for a page past the end.
-		p.More = len(res.Sessions) >= int(cfg.pageSize) || p.NextOffset < p.TotalResult
-		if p.TotalResult == 0 && len(res.Sessions) == 0 {
-			p.More = false
-		}
-	} else {
-		p.NextOffset = offset + uint64(len(res.Sessions))
+	// cfg.pageSize is never 0 here: ListPage and List default it.
+	p.NextOffset = offset + uint64(cfg.pageSize)
+	// A full page may be followed by more. A short (or empty) page is the
+	// last one unless rows were dropped for visibility after paging, which
+	// total_result (counted before that filter) reveals. Zitadel reports
+	// total_result 0 for a page past the end.
+	p.More = len(res.Sessions) >= int(cfg.pageSize) || p.NextOffset < p.TotalResult
+	if p.TotalResult == 0 && len(res.Sessions) == 0 {
+		p.More = false
 	}
 	return p, nil
 }
@@ -216,10 +278,10 @@ func (c *Client) listPage(ctx context.Context, cfg *listConfig, offset uint64) (
 // comparing consecutive pages.)
 const maxEmptyPages = 1000
 
-// List iterates over all sessions matching the filters, page by page
-// ([PageSize], default 100), sorted by creation date ascending unless
-// [SortByCreationDate] says otherwise. It stops at the first error, which
-// it yields.
+// List iterates over all sessions matching the filters that the caller may
+// see, page by page ([PageSize], default [DefaultPageSize]), sorted by
+// creation date ascending unless [SortByCreationDate] says otherwise. It
+// stops at the first error, which it yields.
 //
 //	for s, err := range c.List(ctx, session.ByUserID(userID)) {
 //		if err != nil { return err }
@@ -247,6 +309,9 @@ func (c *Client) List(ctx context.Context, opts ...ListOption) iter.Seq2[*Sessio
 			if err != nil {
 				yield(nil, err)
 				return
+			}
+			if cfg.total != nil && p.TotalResult > *cfg.total {
+				*cfg.total = p.TotalResult
 			}
 			if len(p.Sessions) > 0 {
 				// A server that ignores the offset would return the same

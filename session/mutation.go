@@ -7,18 +7,21 @@ import (
 
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	objectv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/object/v2"
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 )
 
 // CreateOption is anything [Client.Create] accepts: a [Check], a
-// [Challenge], [Metadata] / [WithMetadata], [Lifetime] or [WithUserAgent].
+// [Challenge], [Metadata] / [MetadataMap], [Lifetime], a [UserAgent] or
+// [Details].
 type CreateOption interface {
 	applyCreate(*mutation)
 }
 
 // SetOption is anything [Handle.Set] accepts: a [Check], a [Challenge],
-// [Metadata] / [WithMetadata] or [Lifetime]. (The user agent cannot be
-// changed after creation, so [WithUserAgent] is a CreateOption only.)
+// [Metadata] / [MetadataMap], [Lifetime] or [Details]. (The user agent
+// cannot be changed after creation, so a [UserAgent] is a CreateOption
+// only.)
 type SetOption interface {
 	CreateOption
 	setOption()
@@ -37,6 +40,14 @@ func (m *mutation) apply(o CreateOption) {
 		o.applyCreate(m)
 	case lifetimeOption:
 		o.applyCreate(m)
+	case UserAgent:
+		o.applyCreate(m)
+	case *UserAgent:
+		if o != nil {
+			o.applyCreate(m)
+		}
+	case detailsOption:
+		o.applyCreate(m)
 	case userAgentOption:
 		o.applyCreate(m)
 	}
@@ -49,6 +60,7 @@ type mutation struct {
 	metadata   map[string][]byte
 	lifetime   *durationpb.Duration
 	userAgent  *sessionv2.UserAgent
+	details    *ChangeDetails
 	err        error
 }
 
@@ -67,9 +79,9 @@ func Metadata(key string, value []byte) SetOption {
 	return metadataOption{key: key, value: value}
 }
 
-// WithMetadata sets several metadata entries; see [Metadata] for Zitadel's
-// replace semantics. The map is copied.
-func WithMetadata(m map[string][]byte) SetOption {
+// MetadataMap sets several metadata entries; see [Metadata] for Zitadel's
+// replace semantics. The entries are copied when the request is built.
+func MetadataMap(m map[string][]byte) SetOption {
 	return metadataOption{all: m}
 }
 
@@ -137,23 +149,68 @@ func (u UserAgent) IsZero() bool {
 	return u.FingerprintID == "" && u.IP == "" && u.Description == "" && len(u.Header) == 0
 }
 
-type userAgentOption UserAgent
-
-// WithUserAgent records the user agent at creation.
-func WithUserAgent(ua UserAgent) CreateOption { return userAgentOption(ua) }
-
-func (o userAgentOption) applyCreate(m *mutation) {
+// applyCreate makes a UserAgent a [CreateOption]: passed to [Client.Create]
+// it records the user agent. A zero UserAgent records none (Zitadel stores
+// an all-empty user agent as none); of several, the last non-zero one wins.
+func (u UserAgent) applyCreate(m *mutation) {
 	if m.err != nil {
 		return
 	}
-	if p := UserAgent(o).Proto(); p != nil {
+	if p := u.toProto(); p != nil {
 		m.userAgent = p
 	}
 }
 
-// Proto returns u as the generated message for CreateSessionRequest, or nil
-// when u is zero (Zitadel stores an all-empty user agent as none).
-func (u UserAgent) Proto() *sessionv2.UserAgent {
+// userAgentOption is the CreateOption of the deprecated WithUserAgent.
+type userAgentOption UserAgent
+
+func (o userAgentOption) applyCreate(m *mutation) { UserAgent(o).applyCreate(m) }
+
+// ChangeDetails is what Zitadel reports about a successful CreateSession or
+// SetSession.
+type ChangeDetails struct {
+	// Sequence is the sequence of the last event written for the session;
+	// it increases with every change (monotonic, not contiguous). A Set that
+	// changed nothing reports the session's current sequence.
+	Sequence uint64
+	// ChangedAt is the time of that event.
+	ChangedAt time.Time
+	// ResourceOwner is the owner of the session: the instance ID.
+	ResourceOwner string
+}
+
+type detailsOption struct{ d *ChangeDetails }
+
+// Details makes [Client.Create] or [Handle.Set] store what Zitadel reports
+// about the change in *d when the call succeeds; *d is left unchanged when
+// it fails. (Like grpc.Header, it is an option that receives a result.)
+func Details(d *ChangeDetails) SetOption { return detailsOption{d} }
+
+func (o detailsOption) applyCreate(m *mutation) {
+	if m.err != nil {
+		return
+	}
+	if o.d == nil {
+		m.err = fmt.Errorf("Details(nil): pass a pointer to a ChangeDetails")
+		return
+	}
+	m.details = o.d
+}
+
+func (detailsOption) setOption() {}
+
+// storeDetails fills the caller's *ChangeDetails of a [Details] option
+// with the details of a successful call (err == nil).
+func (m *mutation) storeDetails(p *objectv2.Details, err error) {
+	if m.details == nil || err != nil {
+		return
+	}
+	*m.details = ChangeDetails{Sequence: p.GetSequence(), ChangedAt: toTime(p.GetChangeDate()), ResourceOwner: p.GetResourceOwner()}
+}
+
+// toProto returns u as the generated message, or nil when u is zero
+// (Zitadel stores an all-empty user agent as none).
+func (u UserAgent) toProto() *sessionv2.UserAgent {
 	if u.IsZero() {
 		return nil
 	}

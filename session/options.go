@@ -209,13 +209,24 @@ func WithInterceptors(ics ...connect.ClientInterceptor) Option {
 }
 
 // WithConnectClient uses cc as is for all RPCs, e.g. one built by the caller
-// with its own transport and interceptors. The URL given to [New] is then only
-// used as issuer default, and options that need to install interceptors or
-// build the transport are rejected by New.
+// with its own transport and interceptors. The URL given to [New] may then
+// be empty; it is not dialed. New rejects the options that install
+// interceptors or configure the transport it would otherwise build
+// (authentication, headers, org ID, instance host, retry, logging, tracing,
+// interceptors, TLS, protocol, HTTP client, transport); [WithGzip] and
+// [WithCleartextCredentials] have no effect.
+//
+// Deprecated: use [WithTransport] and [WithInterceptors], which build the
+// same *connect.Client and leave the other options usable.
 func WithConnectClient(cc *connect.Client) Option { return func(c *config) { c.connectClient = cc } }
 
-// WithTransport sends RPCs over t, e.g.
-// connectinprocess.New(srv.ConnectServer()) for in-process tests. All
-// interceptor options (auth, headers, retry, logging, ...) still apply; HTTP
-// options do not.
+// WithTransport sends RPCs over t, a connect-go transport, instead of the
+// HTTP transport New would build, e.g.
+// connectinprocess.New(srv.ConnectServer()) for in-process tests. The URL
+// given to New may then be empty. All interceptor options (auth, headers,
+// instance host, retry, logging, ...) still apply. The HTTP options
+// ([WithHTTPClient], [WithCAPool], [WithInsecureSkipVerify], [WithGRPC],
+// [WithGRPCWeb], [WithGzip]) do not apply to the RPCs; the first three still
+// apply to the discovery and token requests of [WithClientCredentials] and
+// [WithServiceAccountKey], which go over HTTP.
 func WithTransport(t connect.Transport) Option { return func(c *config) { c.transport = t } }

@@ -114,7 +114,8 @@ func TestListPagingTermination(t *testing.T) {
 		t.Errorf("offset-ignoring server: got %v after %d calls", got, f4.calls.Load())
 	}
 
-	// ListPage without PageSize: no limit, single page, order left to server.
+	// ListPage without PageSize: DefaultPageSize (all 5 rows here), single
+	// page, order left to server.
 	p, err := c.ListPage(context.Background(), 0)
 	if err != nil {
 		t.Fatal(err)

@@ -11,19 +11,19 @@ const (
 	FactorUser FactorKind = iota + 1
 	FactorPassword
 	FactorIntent
-	FactorWebAuthN
+	FactorWebAuthn
 	FactorTOTP
 	FactorOTPSMS
 	FactorOTPEmail
 	FactorRecoveryCode
-	// FactorPasskey is a WebAuthN assertion with user verification
+	// FactorPasskey is a WebAuthn assertion with user verification
 	// (passwordless); as a Policy it requires UserVerified.
 	FactorPasskey
 )
 
 var factorNames = [...]string{
 	FactorUser: "user", FactorPassword: "password", FactorIntent: "intent",
-	FactorWebAuthN: "webauthn", FactorTOTP: "totp", FactorOTPSMS: "otp_sms",
+	FactorWebAuthn: "webauthn", FactorTOTP: "totp", FactorOTPSMS: "otp_sms",
 	FactorOTPEmail: "otp_email", FactorRecoveryCode: "recovery_code", FactorPasskey: "passkey",
 }
 
@@ -48,10 +48,10 @@ func (k FactorKind) SatisfiedBy(s *Session) bool {
 		return f.Password.Verified()
 	case FactorIntent:
 		return f.Intent.Verified()
-	case FactorWebAuthN:
-		return f.WebAuthN.Verified()
+	case FactorWebAuthn:
+		return f.webAuthn().Verified()
 	case FactorPasskey:
-		return f.WebAuthN.Verified() && f.WebAuthN.UserVerified
+		return f.webAuthn().Verified() && f.webAuthn().UserVerified
 	case FactorTOTP:
 		return f.TOTP.Verified()
 	case FactorOTPSMS:
@@ -65,7 +65,7 @@ func (k FactorKind) SatisfiedBy(s *Session) bool {
 }
 
 // VerifiedFactors lists the verified factors in Zitadel's check order. A
-// WebAuthN assertion with user verification is listed as FactorWebAuthN and
+// WebAuthn assertion with user verification is listed as FactorWebAuthn and
 // FactorPasskey.
 func (s *Session) VerifiedFactors() []FactorKind {
 	var out []FactorKind
@@ -144,15 +144,15 @@ func joinPolicies(ps []Policy) string {
 // Predefined policies.
 var (
 	// SecondFactor is any factor besides user, password and IdP intent:
-	// WebAuthN, TOTP, OTP by SMS or email, or a recovery code.
-	SecondFactor Policy = AnyOf(FactorWebAuthN, FactorTOTP, FactorOTPSMS, FactorOTPEmail, FactorRecoveryCode)
+	// WebAuthn, TOTP, OTP by SMS or email, or a recovery code.
+	SecondFactor Policy = AnyOf(FactorWebAuthn, FactorTOTP, FactorOTPSMS, FactorOTPEmail, FactorRecoveryCode)
 	// PasswordAndSecondFactor is a checked user with password and a
 	// [SecondFactor].
 	PasswordAndSecondFactor Policy = AllOf(FactorUser, FactorPassword, SecondFactor)
-	// Passwordless is a checked user with a passkey (WebAuthN with user
+	// Passwordless is a checked user with a passkey (WebAuthn with user
 	// verification).
 	Passwordless Policy = AllOf(FactorUser, FactorPasskey)
 	// Authenticated is a checked user with at least one of password, IdP
-	// intent or WebAuthN.
-	Authenticated Policy = AllOf(FactorUser, AnyOf(FactorPassword, FactorIntent, FactorWebAuthN))
+	// intent or WebAuthn.
+	Authenticated Policy = AllOf(FactorUser, AnyOf(FactorPassword, FactorIntent, FactorWebAuthn))
 )

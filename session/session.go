@@ -36,8 +36,8 @@ type Factors struct {
 	User UserFactor
 	// Password is the password check.
 	Password Factor
-	// WebAuthN is the passkey / security key check.
-	WebAuthN WebAuthNFactor
+	// WebAuthn is the passkey / security key check.
+	WebAuthn WebAuthnFactor
 	// Intent is the IdP intent check.
 	Intent Factor
 	// TOTP is the authenticator-app check.
@@ -48,6 +48,49 @@ type Factors struct {
 	OTPEmail Factor
 	// RecoveryCode is the recovery code check.
 	RecoveryCode Factor
+
+	// Deprecated: use WebAuthn. Sessions returned by this package hold the
+	// same value in both fields; the package's methods read WebAuthn, or
+	// WebAuthN when only that is set.
+	WebAuthN WebAuthnFactor
+}
+
+// webAuthn returns the WebAuthn factor, from the deprecated WebAuthN field
+// when only that one is set.
+func (f *Factors) webAuthn() WebAuthnFactor {
+	if f.WebAuthn == (WebAuthnFactor{}) {
+		return f.WebAuthN
+	}
+	return f.WebAuthn
+}
+
+// VerifiedAt returns when the factor k was last verified, zero when it was
+// not (or k is not a FactorKind). For [FactorPasskey] it is the time of the
+// WebAuthn check when the authenticator verified the user, else zero.
+func (f *Factors) VerifiedAt(k FactorKind) time.Time {
+	switch k {
+	case FactorUser:
+		return f.User.VerifiedAt
+	case FactorPassword:
+		return f.Password.VerifiedAt
+	case FactorIntent:
+		return f.Intent.VerifiedAt
+	case FactorWebAuthn:
+		return f.webAuthn().VerifiedAt
+	case FactorPasskey:
+		if w := f.webAuthn(); w.UserVerified {
+			return w.VerifiedAt
+		}
+	case FactorTOTP:
+		return f.TOTP.VerifiedAt
+	case FactorOTPSMS:
+		return f.OTPSMS.VerifiedAt
+	case FactorOTPEmail:
+		return f.OTPEmail.VerifiedAt
+	case FactorRecoveryCode:
+		return f.RecoveryCode.VerifiedAt
+	}
+	return time.Time{}
 }
 
 // Factor is a verified factor.
@@ -76,8 +119,8 @@ type UserFactor struct {
 // Verified reports whether the user was checked.
 func (f UserFactor) Verified() bool { return !f.VerifiedAt.IsZero() }
 
-// WebAuthNFactor is a verified WebAuthN assertion.
-type WebAuthNFactor struct {
+// WebAuthnFactor is a verified WebAuthn assertion.
+type WebAuthnFactor struct {
 	// VerifiedAt is when the assertion was verified; zero when never.
 	VerifiedAt time.Time
 	// UserVerified reports whether the authenticator verified the user (PIN,
@@ -86,7 +129,7 @@ type WebAuthNFactor struct {
 }
 
 // Verified reports whether an assertion was verified.
-func (f WebAuthNFactor) Verified() bool { return !f.VerifiedAt.IsZero() }
+func (f WebAuthnFactor) Verified() bool { return !f.VerifiedAt.IsZero() }
 
 // Expired reports whether the session has an expiration that is not after
 // now.
@@ -126,7 +169,8 @@ func sessionFromProto(p *sessionv2.Session) *Session {
 			}
 		}
 		s.Factors.Password.VerifiedAt = toTime(f.Password.GetVerifiedAt())
-		s.Factors.WebAuthN = WebAuthNFactor{VerifiedAt: toTime(f.WebAuthN.GetVerifiedAt()), UserVerified: f.WebAuthN.GetUserVerified()}
+		s.Factors.WebAuthn = WebAuthnFactor{VerifiedAt: toTime(f.WebAuthN.GetVerifiedAt()), UserVerified: f.WebAuthN.GetUserVerified()}
+		s.Factors.WebAuthN = s.Factors.WebAuthn
 		s.Factors.Intent.VerifiedAt = toTime(f.Intent.GetVerifiedAt())
 		s.Factors.TOTP.VerifiedAt = toTime(f.Totp.GetVerifiedAt())
 		s.Factors.OTPSMS.VerifiedAt = toTime(f.OtpSms.GetVerifiedAt())

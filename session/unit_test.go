@@ -56,22 +56,22 @@ func TestValidationSendsNothing(t *testing.T) {
 		{"empty login name", func() error { _, _, err := c.Create(ctx, CheckLoginName("")); return err }, "checks.user.login_name", "LoginName"},
 		{"empty password", func() error { _, _, err := c.Create(ctx, CheckUserID("u"), CheckPassword("")); return err }, "checks.password.password", "Password"},
 		{"webauthn no domain", func() error {
-			_, _, err := c.Create(ctx, CheckUserID("u"), ChallengeWebAuthN("", UserVerificationRequired))
+			_, _, err := c.Create(ctx, CheckUserID("u"), ChallengeWebAuthn("", UserVerificationRequired))
 			return err
 		}, "challenges.web_auth_n.domain", "Domain"},
-		{"webauthn no uv", func() error { _, _, err := c.Create(ctx, ChallengeWebAuthN("example.com", 0)); return err }, "challenges.web_auth_n.user_verification_requirement", "UserVerificationRequirement"},
+		{"webauthn no uv", func() error { _, _, err := c.Create(ctx, ChallengeWebAuthn("example.com", 0)); return err }, "challenges.web_auth_n.user_verification_requirement", "UserVerificationRequirement"},
 		{"empty otp code", func() error { _, err := h.Set(ctx, CheckOTPSMS("")); return err }, "checks.otp_sms.code", "Code"},
 		{"empty recovery code", func() error { _, err := h.Set(ctx, CheckRecoveryCode("")); return err }, "checks.recovery_code.code", "Code"},
 		{"empty intent", func() error { _, err := h.Set(ctx, CheckIDPIntent("", "")); return err }, "checks.idp_intent.idp_intent_id", "IdpIntentId"},
 		{"set without id", func() error { _, err := c.Resume("", "t").Set(ctx, CheckTOTP("123456")); return err }, "session_id", "SessionId"},
 		{"get empty id", func() error { _, err := c.Get(ctx, ""); return err }, "session_id", "SessionId"},
-		{"get empty token", func() error { _, err := c.Get(ctx, "1", WithSessionToken("")); return err }, "session_token", "SessionToken"},
+		{"get empty token", func() error { _, err := c.Resume("1", "").Get(ctx); return err }, "session_token", "SessionToken"},
 		{"delete empty id", func() error { return c.Delete(ctx, "") }, "session_id", "SessionId"},
 		{"finish oidc empty id", func() error { _, err := c.FinishOIDC(ctx, "", h); return err }, "auth_request_id", "AuthRequestId"},
 		{"finish oidc empty token", func() error { _, err := c.FinishOIDC(ctx, "ar", c.Resume("1", "")); return err }, "session.session_token", "SessionToken"},
 		{"finish saml empty id", func() error { _, err := c.FinishSAML(ctx, "", h); return err }, "saml_request_id", "SamlRequestId"},
 		// Local usage errors (no PGV field).
-		{"delete empty token", func() error { return c.Delete(ctx, "1", WithSessionToken("")) }, "", "empty session token"},
+		{"delete empty token", func() error { return c.Resume("1", "").Delete(ctx) }, "", "empty session token"},
 		{"duplicate password", func() error {
 			_, _, err := c.Create(ctx, CheckUserID("u"), CheckPassword("a"), CheckPassword("b"))
 			return err
@@ -84,7 +84,7 @@ func TestValidationSendsNothing(t *testing.T) {
 		{"empty metadata value", func() error { _, err := h.Set(ctx, Metadata("k", nil)); return err }, "", "empty value"},
 		{"metadata twice", func() error { _, err := h.Set(ctx, Metadata("k", []byte("a")), Metadata("k", []byte("b"))); return err }, "", "set twice"},
 		{"lifetime twice", func() error { _, err := h.Set(ctx, Lifetime(time.Hour), Lifetime(time.Minute)); return err }, "", "lifetime set twice"},
-		{"bad webauthn json", func() error { _, err := h.Set(ctx, CheckWebAuthN([]byte("{not json"))); return err }, "", "not a JSON object"},
+		{"bad webauthn json", func() error { _, err := h.Set(ctx, CheckWebAuthn([]byte("{not json"))); return err }, "", "not a JSON object"},
 		{"zero check", func() error { _, err := h.Set(ctx, Check{}); return err }, "", "zero Check"},
 		{"zero challenge", func() error { _, err := h.Set(ctx, Challenge{}); return err }, "", "zero Challenge"},
 		{"empty creator", func() error { _, err := c.ListPage(ctx, 0, ByCreator("")); return err }, "", "ByCreator"},
@@ -266,7 +266,7 @@ func TestRedaction(t *testing.T) {
 	chs := &Challenges{otpSMS: code, hasSMS: true, otpEmail: code, hasEmail: true}
 	values := []any{
 		CheckPassword(pw), CheckTOTP(code), CheckOTPSMS(code), CheckOTPEmail(code), CheckRecoveryCode(code),
-		CheckIDPIntent("intent-1", tok), CheckWebAuthN([]byte(`{"id":"` + tok + `"}`)),
+		CheckIDPIntent("intent-1", tok), CheckWebAuthn([]byte(`{"id":"` + tok + `"}`)),
 		h, chs, &SAMLResponse{URL: "https://sp/acs", Binding: SAMLBindingPost, SAMLResponse: saml},
 		[]any{CheckPassword(pw)}, struct{ H *Handle }{h}, map[string]Check{"k": CheckPassword(pw)},
 		WithSessionToken(tok), []TokenOption{WithSessionToken(tok)}, c,
@@ -340,11 +340,11 @@ func TestPolicy(t *testing.T) {
 	if s.Satisfies(Passwordless) {
 		t.Error("no passkey but Passwordless satisfied")
 	}
-	s.Factors.WebAuthN = WebAuthNFactor{VerifiedAt: now}
+	s.Factors.WebAuthn = WebAuthnFactor{VerifiedAt: now}
 	if s.Satisfies(FactorPasskey) {
 		t.Error("WebAuthN without UV counts as passkey")
 	}
-	s.Factors.WebAuthN.UserVerified = true
+	s.Factors.WebAuthn.UserVerified = true
 	if !s.Satisfies(Passwordless) {
 		t.Error("passkey not recognised")
 	}

@@ -17,8 +17,16 @@ import (
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 )
 
-// This file holds the checks and challenges of CreateSession and SetSession
-// (behaviour file §1.3 steps 2, 3 and 6–8, §3). Everything here runs with
+// This file holds the checks and challenges of CreateSession and SetSession.
+// Zitadel evaluates a Create or Set in this order: (1) request validation,
+// (2) resolving checks.user, before the permission check and before the
+// session is loaded, (3) test-rendering the OTP email URL template, (4)
+// loading the session and checking session.write, (5) on Set, refusing a
+// terminated or expired session, (6) the checks in a fixed order: user,
+// password, IdP intent, WebAuthn, TOTP, OTP SMS, OTP email, recovery code,
+// (7) the challenges: WebAuthn, OTP SMS, OTP email, (8) metadata, then
+// lifetime; the first failure aborts the request and nothing of it is
+// stored. This file does steps 2, 3 and 6–8. Everything here runs with
 // store.mu held, except checkURLTemplate and precheckPassword.
 
 // work is the working copy of a session during one Create/Set request. It is
@@ -73,7 +81,8 @@ func (s *Server) findUser(cu *sessionv2.CheckUser, now int64) *userRec {
 	return u
 }
 
-// resolveUser is step 2 of §1.3: resolve checks.user before anything else.
+// resolveUser is step 2 of the order above: it resolves checks.user before
+// the permission check and before the session is loaded.
 func (s *Server) resolveUser(c *sessionv2.Checks, now int64) (*userRec, error) {
 	cu := c.GetUser()
 	if cu == nil {
@@ -140,7 +149,8 @@ type templateData struct {
 	Code, UserID, LoginName, DisplayName, SessionID, PreferredLanguage string
 }
 
-// checkURLTemplate is step 3 of §1.3.
+// checkURLTemplate is step 3 of the order above: it test-renders the OTP
+// email URL template, so that a broken one fails before anything else.
 func checkURLTemplate(rc *sessionv2.RequestChallenges) (*template.Template, error) {
 	sc := rc.GetOtpEmail().GetSendCode()
 	if sc == nil || sc.UrlTemplate == nil {
@@ -157,7 +167,8 @@ func checkURLTemplate(rc *sessionv2.RequestChallenges) (*template.Template, erro
 	return t, nil
 }
 
-// run performs steps 6–8 of §1.3 on w.
+// run performs steps 6–8 of the order above (checks, challenges, metadata
+// and lifetime) on w.
 func (s *Server) run(w *work, p requestParts, resolved *userRec, tmpl *template.Template) error {
 	c := p.checks
 	if c.GetUser() != nil {

@@ -11,8 +11,9 @@ import (
 // forward without sleeping.
 //
 // A Clock created by NewClock with a zero time, or the default clock of a
-// Server, follows the wall clock until Set or Advance is called; Advance on a
-// running clock shifts it by an offset, Set freezes it at the given instant.
+// Server, follows the wall clock until Set freezes it at the given instant;
+// Advance shifts a running clock by an offset (it keeps running) and moves a
+// frozen one.
 // The zero value is a valid running clock. A Clock is safe for concurrent use.
 type Clock struct {
 	mu     sync.RWMutex

@@ -148,8 +148,8 @@
 //
 // # Differences from Zitadel
 //
-// What the recorded corpus shows Zitadel doing differently, and the
-// simplifications, with the reason:
+// Where a real Zitadel v4.13.1, sent the same requests, answered
+// differently, and the simplifications, with the reason:
 //
 //   - Token format: the session token is "<base64url>.<base64url>" (47
 //     characters) instead of Zitadel's 78-character string; both are opaque

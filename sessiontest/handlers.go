@@ -15,7 +15,8 @@ import (
 )
 
 // This file holds the SessionService handlers except ListSessions
-// (lists.go). The order of evaluation is Zitadel's (behaviour file §1.3).
+// (lists.go). Create and Set evaluate a request in Zitadel's order (see
+// checks.go).
 
 type handler struct {
 	sessionv2connect.UnimplementedSessionServiceHandler

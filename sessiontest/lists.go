@@ -14,7 +14,7 @@ import (
 )
 
 // DefaultMaxListPage is how many sessions one ListSessions response holds at
-// most unless WithMaxListPage says otherwise.
+// most unless WithLimits sets another Limits.MaxListPage.
 const DefaultMaxListPage = 1000
 
 type listRow struct {
@@ -22,9 +22,9 @@ type listRow struct {
 	ss  *session
 }
 
-// ListSessions follows behaviour file §7: filters, then count, then paging,
-// then the per-row visibility check (rows the caller may not see are
-// dropped after counting).
+// ListSessions works as Zitadel's: filters, then count, then paging, then
+// the per-row visibility check (rows the caller may not see are dropped
+// after counting and paging, so total_result counts them).
 func (h *handler) ListSessions(ctx context.Context, req *sessionv2.ListSessionsRequest) (*sessionv2.ListSessionsResponse, error) {
 	s := h.s
 	if err := validateRequest(req); err != nil {

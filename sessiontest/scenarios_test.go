@@ -104,7 +104,7 @@ func (e *env) expectFailed(userID string, wantPW, wantOTP int) {
 
 func scenarios() []scenario {
 	return []scenario{
-		// ---- §8 scenario table -------------------------------------------------
+		// ---- scenarios from Zitadel's integration tests and code paths -------
 		{name: "s01 create metadata only", run: func(e *env) error {
 			res := e.create(tokLogin, &sessionv2.CreateSessionRequest{Metadata: map[string][]byte{"foo": []byte("bar")}})
 			if res.GetSessionToken() == "" || res.GetDetails().GetResourceOwner() != e.srv.InstanceID() || res.GetChallenges() != nil {
@@ -969,7 +969,7 @@ func scenarios() []scenario {
 			return nil
 		}},
 		// Issue 10: finishing does not judge how strongly the session is
-		// authenticated (observed on Zitadel v4.13.1, behaviour file §11).
+		// authenticated (observed on Zitadel v4.13.1).
 		{name: "oidc callback with user-only session", run: func(e *env) error {
 			ar := e.srv.AddAuthRequest("client-1", "https://app.example.com/cb")
 			s := e.userSession("u3")

@@ -18,7 +18,7 @@ import (
 )
 
 // The tests in this file hold the server to what a real Zitadel v4.13.1
-// answered (the conformance corpus, behaviour file §10–§11).
+// answered when the same requests were sent to it.
 
 func withAuthorization(header string) context.Context {
 	ctx, info := connect.NewClientContext(context.Background())

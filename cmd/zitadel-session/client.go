@@ -8,7 +8,6 @@ import (
 	"connectrpc.com/connect/v2"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/sessionkit/zitadel-session-go/session"
 )
@@ -97,12 +96,11 @@ func (s *cancelOnClose) Close() error {
 //
 //   - -o json prints the recorded response, so that it is exactly what
 //     Zitadel returned (protojson with upstream's field names), redacted;
-//   - demo shows the request and the response of each step;
-//   - the table output of create/set and list reads the two things the
-//     session package's typed results do not carry: the change details
-//     (sequence, change date) and the total count of a listing.
+//   - demo shows the request and the response of each step.
 //
-// Requests are never built from recorded messages.
+// The table output reads only the session package's typed results
+// (including session.Details and session.TotalResult), and requests are
+// never built from recorded messages.
 type wireRecorder struct {
 	mu    sync.Mutex
 	calls []*wireCall
@@ -186,62 +184,6 @@ func (r *wireRecorder) lastResponse() proto.Message {
 		return nil
 	}
 	return r.calls[len(r.calls)-1].Response
-}
-
-// wireValue returns the value at path (field names as in the .proto file)
-// in m, and whether every field on the path is set.
-func wireValue(m proto.Message, path ...protoreflect.Name) (protoreflect.Value, bool) {
-	if m == nil {
-		return protoreflect.Value{}, false
-	}
-	msg := m.ProtoReflect()
-	for i, name := range path {
-		fd := msg.Descriptor().Fields().ByName(name)
-		if fd == nil || !msg.Has(fd) {
-			return protoreflect.Value{}, false
-		}
-		v := msg.Get(fd)
-		if i == len(path)-1 {
-			return v, true
-		}
-		if fd.Kind() != protoreflect.MessageKind || fd.IsList() || fd.IsMap() {
-			return protoreflect.Value{}, false
-		}
-		msg = v.Message()
-	}
-	return protoreflect.Value{}, false
-}
-
-// wireUint returns the unsigned integer at path, 0 when unset.
-func wireUint(m proto.Message, path ...protoreflect.Name) uint64 {
-	v, ok := wireValue(m, path...)
-	if !ok {
-		return 0
-	}
-	switch x := v.Interface().(type) {
-	case uint64:
-		return x
-	case uint32:
-		return uint64(x)
-	}
-	return 0
-}
-
-// wireTime returns the google.protobuf.Timestamp at path, zero when unset.
-func wireTime(m proto.Message, path ...protoreflect.Name) time.Time {
-	v, ok := wireValue(m, path...)
-	if !ok {
-		return time.Time{}
-	}
-	msg, ok := v.Interface().(protoreflect.Message)
-	if !ok {
-		return time.Time{}
-	}
-	ts, ok := msg.Interface().(*timestamppb.Timestamp)
-	if !ok || ts == nil {
-		return time.Time{}
-	}
-	return ts.AsTime()
 }
 
 // mergeResponses returns one message holding the responses of several

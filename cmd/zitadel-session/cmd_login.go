@@ -169,14 +169,14 @@ func (a *app) secondFactor(ctx context.Context, h *session.Handle, base, kind, r
 		if rpID == "" {
 			rpID = hostOf(base)
 		}
-		ch, err := h.Set(ctx, session.ChallengeWebAuthN(rpID, session.UserVerificationRequired))
+		ch, err := h.Set(ctx, session.ChallengeWebAuthn(rpID, session.UserVerificationRequired))
 		if err != nil {
 			return err
 		}
-		if ch == nil || ch.WebAuthN == nil {
+		if ch == nil || ch.WebAuthn == nil {
 			return fmt.Errorf("the server answered the passkey challenge without request options")
 		}
-		b, err := ch.WebAuthN.JSON()
+		b, err := ch.WebAuthn.JSON()
 		if err != nil {
 			return err
 		}
@@ -196,7 +196,7 @@ func (a *app) secondFactor(ctx context.Context, h *session.Handle, base, kind, r
 		if err != nil {
 			return err
 		}
-		if _, err := h.Set(ctx, session.CheckWebAuthN(assertion)); err != nil {
+		if _, err := h.Set(ctx, session.CheckWebAuthn(assertion)); err != nil {
 			return err
 		}
 		fmt.Fprintln(w, "    ok, passkey verified")

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/sessionkit/zitadel-session-go/session"
 )
@@ -124,7 +123,7 @@ func (m *mutationFlags) build(a *app, cmd *cobra.Command) ([]session.SetOption, 
 	}
 	var opts []session.SetOption
 	if md != nil {
-		opts = append(opts, session.WithMetadata(md))
+		opts = append(opts, session.MetadataMap(md))
 	}
 	if cmd.Flags().Changed("lifetime") {
 		if m.lifetime <= 0 {
@@ -163,7 +162,7 @@ func (m *mutationFlags) build(a *app, cmd *cobra.Command) ([]session.SetOption, 
 		if err != nil {
 			return nil, err
 		}
-		opts = append(opts, session.CheckWebAuthN(b))
+		opts = append(opts, session.CheckWebAuthn(b))
 	}
 	if len(codes) == 1 {
 		check := map[string]struct {
@@ -183,7 +182,7 @@ func (m *mutationFlags) build(a *app, cmd *cobra.Command) ([]session.SetOption, 
 	}
 
 	if m.challengeWebAuthN != "" {
-		opts = append(opts, session.ChallengeWebAuthN(m.challengeWebAuthN, uv))
+		opts = append(opts, session.ChallengeWebAuthn(m.challengeWebAuthN, uv))
 	}
 	switch {
 	case m.challengeOTPSMS && m.returnCode:
@@ -267,13 +266,13 @@ may be added at once. The session token is written to a token file (mode
 			if err != nil {
 				return err
 			}
-			copts := make([]session.CreateOption, 0, len(opts)+1)
+			var details session.ChangeDetails
+			copts := make([]session.CreateOption, 0, len(opts)+2)
 			for _, o := range opts {
 				copts = append(copts, o)
 			}
-			if agent := (session.UserAgent{FingerprintID: ua.fingerprint, IP: ua.ip, Description: ua.description, Header: headers}); !agent.IsZero() {
-				copts = append(copts, session.WithUserAgent(agent))
-			}
+			copts = append(copts, session.Details(&details),
+				session.UserAgent{FingerprintID: ua.fingerprint, IP: ua.ip, Description: ua.description, Header: headers})
 			c, _, err := a.client()
 			if err != nil {
 				return err
@@ -286,7 +285,7 @@ may be added at once. The session token is written to a token file (mode
 				return err
 			}
 			path, saveErr := saveToken(m.tokenFile, h.ID(), h.SessionToken())
-			if err := a.printMutation(h.ID(), h.SessionToken(), path, ch, a.wire.lastResponse(), m.redaction()); err != nil {
+			if err := a.printMutation(h.ID(), h.SessionToken(), path, ch, details, m.redaction()); err != nil {
 				return err
 			}
 			return tokenNotSaved(saveErr, "session "+h.ID()+" was created", h.ID())
@@ -345,12 +344,13 @@ it replaces the one in the token file.`,
 			}
 			// SetSession needs no token; the handle receives the new one.
 			h := c.Resume(id, "")
-			ch, err := h.Set(cmd.Context(), opts...)
+			var details session.ChangeDetails
+			ch, err := h.Set(cmd.Context(), append(opts, session.Details(&details))...)
 			if err != nil {
 				return err
 			}
 			path, saveErr := saveToken(m.tokenFile, id, h.SessionToken())
-			if err := a.printMutation(id, h.SessionToken(), path, ch, a.wire.lastResponse(), m.redaction()); err != nil {
+			if err := a.printMutation(id, h.SessionToken(), path, ch, details, m.redaction()); err != nil {
 				return err
 			}
 			return tokenNotSaved(saveErr, "session "+id+" was updated", id)
@@ -363,11 +363,12 @@ it replaces the one in the token file.`,
 // printMutation prints the result of create or set: the session id and
 // token (masked unless shown), the change details and the answers to the
 // requested challenges; with -o json the recorded response.
-func (a *app) printMutation(id, token, path string, ch *session.Challenges, res proto.Message, r redaction) error {
+func (a *app) printMutation(id, token, path string, ch *session.Challenges, d session.ChangeDetails, r redaction) error {
 	if a.output == "json" {
 		if path != "" {
 			fmt.Fprintf(a.stderr, "session token written to %s\n", path)
 		}
+		res := a.wire.lastResponse()
 		if res == nil {
 			return fmt.Errorf("no response was recorded")
 		}
@@ -388,15 +389,15 @@ func (a *app) printMutation(id, token, path string, ch *session.Challenges, res 
 	default:
 		fmt.Fprintf(w, "session token  %s (not saved; use --show-token to see it)\n", masked)
 	}
-	fmt.Fprintf(w, "sequence       %d\n", wireUint(res, "details", "sequence"))
-	if t := wireTime(res, "details", "change_date"); !t.IsZero() {
-		fmt.Fprintf(w, "changed        %s\n", fmtTime(t))
+	fmt.Fprintf(w, "sequence       %d\n", d.Sequence)
+	if !d.ChangedAt.IsZero() {
+		fmt.Fprintf(w, "changed        %s\n", fmtTime(d.ChangedAt))
 	}
 	if ch == nil {
 		return nil
 	}
-	if ch.WebAuthN != nil {
-		b, err := ch.WebAuthN.JSON()
+	if ch.WebAuthn != nil {
+		b, err := ch.WebAuthn.JSON()
 		if err != nil {
 			return err
 		}
@@ -443,7 +444,7 @@ create/login. Without a token, the caller's permissions decide.`,
 			if err := checkSessionID(id); err != nil {
 				return err
 			}
-			opts, _, err := a.requestToken(noToken, tokenFile, id)
+			token, _, err := a.requestToken(noToken, tokenFile, id)
 			if err != nil {
 				return err
 			}
@@ -451,7 +452,12 @@ create/login. Without a token, the caller's permissions decide.`,
 			if err != nil {
 				return err
 			}
-			sess, err := c.Get(cmd.Context(), id, opts...)
+			var sess *session.Session
+			if token != "" {
+				sess, err = c.Resume(id, token).Get(cmd.Context())
+			} else {
+				sess, err = c.Get(cmd.Context(), id)
+			}
 			if err != nil {
 				return err
 			}
@@ -484,7 +490,7 @@ session.delete permission. Deleting an already deleted session succeeds.`,
 			if err := checkSessionID(id); err != nil {
 				return err
 			}
-			opts, source, err := a.requestToken(noToken, tokenFile, id)
+			token, source, err := a.requestToken(noToken, tokenFile, id)
 			if err != nil {
 				return err
 			}
@@ -492,7 +498,12 @@ session.delete permission. Deleting an already deleted session succeeds.`,
 			if err != nil {
 				return err
 			}
-			if err := c.Delete(cmd.Context(), id, opts...); err != nil {
+			if token != "" {
+				err = c.Resume(id, token).Delete(cmd.Context())
+			} else {
+				err = c.Delete(cmd.Context(), id)
+			}
+			if err != nil {
 				return err
 			}
 			if source != "" && source != "ZITADEL_SESSION_TOKEN" {
@@ -590,6 +601,8 @@ Zitadel returned them.`,
 			if want := uint64(limit) + uint64(offset); limit > 0 && want < session.DefaultPageSize {
 				opts = append(opts, session.PageSize(int(want)))
 			}
+			var matching uint64
+			opts = append(opts, session.TotalResult(&matching))
 			c, _, err := a.client()
 			if err != nil {
 				return err
@@ -617,10 +630,6 @@ Zitadel returned them.`,
 				}
 				sliceList(all, "sessions", int(offset), int(offset)+len(shown))
 				return writeJSON(a.stdout, redacted(all, redaction{}))
-			}
-			var matching uint64
-			for _, p := range pages {
-				matching = max(matching, wireUint(p.Response, "details", "total_result"))
 			}
 			return writeSessionList(a.stdout, shown, matching)
 		},

@@ -98,30 +98,6 @@ func factorNames(s *session.Session) []string {
 	return out
 }
 
-// verifiedAt returns when the factor k of s was verified.
-func verifiedAt(s *session.Session, k session.FactorKind) time.Time {
-	f := &s.Factors
-	switch k {
-	case session.FactorUser:
-		return f.User.VerifiedAt
-	case session.FactorPassword:
-		return f.Password.VerifiedAt
-	case session.FactorIntent:
-		return f.Intent.VerifiedAt
-	case session.FactorWebAuthN, session.FactorPasskey:
-		return f.WebAuthN.VerifiedAt
-	case session.FactorTOTP:
-		return f.TOTP.VerifiedAt
-	case session.FactorOTPSMS:
-		return f.OTPSMS.VerifiedAt
-	case session.FactorOTPEmail:
-		return f.OTPEmail.VerifiedAt
-	case session.FactorRecoveryCode:
-		return f.RecoveryCode.VerifiedAt
-	}
-	return time.Time{}
-}
-
 // writeSessionTable prints one session as aligned "key  value" lines. Every
 // string from the server passes through terminalSafe.
 func writeSessionTable(w io.Writer, s *session.Session) error {
@@ -150,7 +126,7 @@ func writeSessionTable(w io.Writer, s *session.Session) error {
 	}
 	label := "factors"
 	for _, k := range s.VerifiedFactors() {
-		row(label, fmt.Sprintf("%s verified %s", k, fmtTime(verifiedAt(s, k))))
+		row(label, fmt.Sprintf("%s verified %s", k, fmtTime(s.Factors.VerifiedAt(k))))
 		label = ""
 	}
 	if label != "" {

@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/sessionkit/zitadel-session-go/session"
 )
 
 // Session tokens are kept in files, never on the command line: create and
@@ -208,46 +206,43 @@ func writeToken(path, token string) error {
 
 // requestToken finds the session token that get and delete send:
 // ZITADEL_SESSION_TOKEN, else --session-token-file (which must exist), else
-// the default token file if it exists. It returns no option when there is
-// none or skip (--no-token) is set, in which case the call relies on the
-// caller's permissions; source names where the token came from.
-func (a *app) requestToken(skip bool, flagPath, sessionID string) (opts []session.TokenOption, source string, err error) {
+// the default token file if it exists. It returns "" when there is none or
+// skip (--no-token) is set, in which case the call relies on the caller's
+// permissions; source names where the token came from.
+func (a *app) requestToken(skip bool, flagPath, sessionID string) (token, source string, err error) {
 	if skip {
-		return nil, "", nil
-	}
-	found := func(t, src string) ([]session.TokenOption, string, error) {
-		return []session.TokenOption{session.WithSessionToken(t)}, src, nil
+		return "", "", nil
 	}
 	if t := strings.TrimSpace(a.getenv("ZITADEL_SESSION_TOKEN")); t != "" {
 		if !validToken(t) {
-			return nil, "", invalidErrorf("ZITADEL_SESSION_TOKEN must be a token: printable characters without spaces or control characters")
+			return "", "", invalidErrorf("ZITADEL_SESSION_TOKEN must be a token: printable characters without spaces or control characters")
 		}
-		return found(t, "ZITADEL_SESSION_TOKEN")
+		return t, "ZITADEL_SESSION_TOKEN", nil
 	}
 	if flagPath != "" {
 		t, err := readSecretFile(flagPath, "--session-token-file")
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, "", invalidErrorf("--session-token-file %s does not exist", flagPath)
+			return "", "", invalidErrorf("--session-token-file %s does not exist", flagPath)
 		}
 		if err != nil {
-			return nil, "", err
+			return "", "", err
 		}
-		return found(t, flagPath)
+		return t, flagPath, nil
 	}
 	dir, err := tokenDir()
 	if err != nil {
-		return nil, "", nil
+		return "", "", nil
 	}
 	if err := checkDirIfExists(dir, "the token directory"); err != nil {
-		return nil, "", err
+		return "", "", err
 	}
 	p := filepath.Join(dir, sessionID+".token")
 	t, err := readSecretFile(p, "the token file")
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, "", nil
+		return "", "", nil
 	}
 	if err != nil {
-		return nil, "", err
+		return "", "", err
 	}
-	return found(t, p)
+	return t, p, nil
 }

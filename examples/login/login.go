@@ -90,7 +90,7 @@ func (ui *loginUI) showLogin(w http.ResponseWriter, r *http.Request) {
 		// This service keeps no single sign-on session of its own, so it
 		// cannot log anyone in without asking: it must answer
 		// login_required (OpenID Connect Core 1.0, §3.1.2.6).
-		callback, err := ui.zitadel.FailOIDC(r.Context(), id, session.OIDCError{Reason: oidcv2.ErrorReason_ERROR_REASON_LOGIN_REQUIRED})
+		callback, err := ui.zitadel.FailOIDC(r.Context(), id, session.OIDCError{Reason: session.OIDCReasonLoginRequired})
 		if err != nil {
 			ui.fail(w, r, err, "")
 			return
@@ -102,7 +102,7 @@ func (ui *loginUI) showLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // submitLoginName creates the session with the user check
-// (Create: CheckLoginName, Lifetime, WithUserAgent) and remembers it in the
+// (Create: CheckLoginName, Lifetime, UserAgent) and remembers it in the
 // flow cookie.
 func (ui *loginUI) submitLoginName(w http.ResponseWriter, r *http.Request) {
 	id := r.PostFormValue("authRequest")
@@ -122,7 +122,7 @@ func (ui *loginUI) submitLoginName(w http.ResponseWriter, r *http.Request) {
 	h, _, err := ui.zitadel.Create(r.Context(),
 		session.CheckLoginName(name),
 		session.Lifetime(ui.lifetime),
-		session.WithUserAgent(userAgent(r)))
+		userAgent(r))
 	switch {
 	case session.IsNotFound(err):
 		again("There is no account with this login name.")
@@ -280,7 +280,7 @@ func (ui *loginUI) checkSecondFactor(w http.ResponseWriter, r *http.Request, pag
 }
 
 // startPasskey asks Zitadel for a WebAuthn challenge (Set:
-// ChallengeWebAuthN) and shows the page whose script hands it to
+// ChallengeWebAuthn) and shows the page whose script hands it to
 // navigator.credentials.get. Instead of the password: a passkey (user
 // verification required). As second factor: a security key.
 func (ui *loginUI) startPasskey(w http.ResponseWriter, r *http.Request) {
@@ -292,7 +292,7 @@ func (ui *loginUI) startPasskey(w http.ResponseWriter, r *http.Request) {
 	if f.Policy == policyPasswordAndMFA {
 		uv, back = session.UserVerificationDiscouraged, "mfa"
 	}
-	ch, err := h.Set(r.Context(), session.ChallengeWebAuthN(ui.rpID, uv))
+	ch, err := h.Set(r.Context(), session.ChallengeWebAuthn(ui.rpID, uv))
 	if err != nil {
 		if session.IsFactorNotReady(err) {
 			msg := "No passkey is registered for this account on this site. Use your password."
@@ -305,7 +305,7 @@ func (ui *loginUI) startPasskey(w http.ResponseWriter, r *http.Request) {
 		ui.fail(w, r, err, f.AuthRequest)
 		return
 	}
-	options, err := ch.WebAuthN.JSON()
+	options, err := ch.WebAuthn.JSON()
 	if err != nil {
 		ui.fail(w, r, err, f.AuthRequest)
 		return
@@ -317,14 +317,14 @@ func (ui *loginUI) startPasskey(w http.ResponseWriter, r *http.Request) {
 	ui.page(w, r, f, h, http.StatusOK, "passkey", view{WebAuthnOptions: string(options), SecurityKey: back == "mfa"})
 }
 
-// submitPasskey checks the browser's assertion (Set: CheckWebAuthN) and
+// submitPasskey checks the browser's assertion (Set: CheckWebAuthn) and
 // finishes the login.
 func (ui *loginUI) submitPasskey(w http.ResponseWriter, r *http.Request) {
 	f, h, ok := ui.resume(w, r)
 	if !ok {
 		return
 	}
-	if _, err := h.Set(r.Context(), session.CheckWebAuthN([]byte(r.PostFormValue("assertion")))); err != nil {
+	if _, err := h.Set(r.Context(), session.CheckWebAuthn([]byte(r.PostFormValue("assertion")))); err != nil {
 		if session.IsInvalidCredentials(err) || session.IsValidation(err) || idOf(err) == zitadelerr.WebAuthNNoChallenge {
 			back := "password"
 			if f.Policy == policyPasswordAndMFA {

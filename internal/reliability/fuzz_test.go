@@ -200,12 +200,12 @@ func countingInterceptor(n *atomic.Int64) connect.ClientInterceptor {
 	}
 }
 
-// FuzzCheckWebAuthN feeds arbitrary bytes as a WebAuthN assertion to
+// FuzzCheckWebAuthn feeds arbitrary bytes as a WebAuthn assertion to
 // Create and to Set after a real challenge, in process: never a panic,
 // malformed JSON fails locally without a request, everything else is
 // answered by the server with a Zitadel error (never the server's panic
 // recovery), and errors never echo the assertion.
-func FuzzCheckWebAuthN(f *testing.F) {
+func FuzzCheckWebAuthn(f *testing.F) {
 	srv := newUnstartedServer(f)
 	auth := sessiontest.NewAuthenticator(rpID, rpOrigin)
 	must(f, srv.RegisterU2F(aliceID, auth))
@@ -215,9 +215,9 @@ func FuzzCheckWebAuthN(f *testing.F) {
 	ctx := context.Background()
 
 	// A real assertion (for an old challenge) as seed, and variations.
-	_, chs, err := c.Create(ctx, session.CheckUserID(aliceID), session.ChallengeWebAuthN(rpID, session.UserVerificationDiscouraged))
+	_, chs, err := c.Create(ctx, session.CheckUserID(aliceID), session.ChallengeWebAuthn(rpID, session.UserVerificationDiscouraged))
 	must(f, err)
-	assertion, err := auth.Assert(chs.WebAuthN.RequestOptions, false)
+	assertion, err := auth.Assert(chs.WebAuthn.RequestOptions, false)
 	must(f, err)
 	valid, err := assertion.MarshalJSON()
 	must(f, err)
@@ -259,15 +259,15 @@ func FuzzCheckWebAuthN(f *testing.F) {
 		}
 
 		before := sent.Load()
-		_, _, err := c.Create(ctx, session.CheckUserID(aliceID), session.CheckWebAuthN(data))
+		_, _, err := c.Create(ctx, session.CheckUserID(aliceID), session.CheckWebAuthn(data))
 		check("Create", err, before)
 
-		h, chs, err := c.Create(ctx, session.CheckUserID(aliceID), session.ChallengeWebAuthN(rpID, session.UserVerificationDiscouraged))
-		if err != nil || chs == nil || chs.WebAuthN == nil {
+		h, chs, err := c.Create(ctx, session.CheckUserID(aliceID), session.ChallengeWebAuthn(rpID, session.UserVerificationDiscouraged))
+		if err != nil || chs == nil || chs.WebAuthn == nil {
 			t.Fatalf("challenge: %v %v", chs, err)
 		}
 		before = sent.Load()
-		_, err = h.Set(ctx, session.CheckWebAuthN(data))
+		_, err = h.Set(ctx, session.CheckWebAuthn(data))
 		check("Set", err, before)
 		if err := h.Delete(ctx); err != nil {
 			t.Fatal(err)

@@ -96,7 +96,7 @@ func TestLoad(t *testing.T) {
 					fail(fmt.Errorf("worker %d flow %d: set: %w", w, i, err))
 					continue
 				}
-				s, err := c.Get(ctx, h.ID(), session.WithSessionToken(h.SessionToken()))
+				s, err := h.Get(ctx)
 				if err != nil {
 					fail(fmt.Errorf("worker %d flow %d: get: %w", w, i, err))
 					continue

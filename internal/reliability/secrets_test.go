@@ -127,7 +127,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 
 	// Create with user + password + metadata.
 	h, chs, err := c.Create(ctx, session.CheckLoginName(aliceLogin), session.CheckPassword(alicePassword),
-		session.Metadata("purpose", []byte("audit")), session.WithUserAgent(session.UserAgent{FingerprintID: "fp-audit"}))
+		session.Metadata("purpose", []byte("audit")), session.UserAgent{FingerprintID: "fp-audit"})
 	must(t, err)
 	a.secret("session token after create", h.SessionToken())
 	a.show("create", h, chs, err)
@@ -150,11 +150,12 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	a.show("totp", h, chs, err, session.CheckTOTP(code), session.CheckPassword(alicePassword))
 
 	// Stale token: an error that must not contain the token it rejects.
-	_, err = c.Get(ctx, h.ID(), session.WithSessionToken(oldToken))
+	stale := c.Resume(h.ID(), oldToken)
+	_, err = stale.Get(ctx)
 	if !session.IsUnauthenticated(err) {
 		t.Fatalf("stale token: %v", err)
 	}
-	a.show("stale-token", err, session.WithSessionToken(oldToken))
+	a.show("stale-token", err, stale)
 
 	// OTP by SMS and email with returned codes.
 	chs, err = h.Set(ctx, session.ChallengeOTPSMSReturnCode())
@@ -197,7 +198,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	a.show("recovery-reuse", err)
 
 	// Metadata.
-	chs, err = h.Set(ctx, session.WithMetadata(map[string][]byte{"k": []byte("v")}))
+	chs, err = h.Set(ctx, session.MetadataMap(map[string][]byte{"k": []byte("v")}))
 	must(t, err)
 	a.secret("session token after metadata", h.SessionToken())
 	a.show("metadata", h, chs, err)
@@ -207,7 +208,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	s, err := c.Get(ctx, h.ID())
 	must(t, err)
 	a.show("get", s, *s, err, s.Factors)
-	s, err = c.Get(ctx, h.ID(), session.WithSessionToken(h.SessionToken()))
+	s, err = c.Resume(h.ID(), h.SessionToken()).Get(ctx)
 	must(t, err)
 	a.show("get-token", s, err)
 	s, err = h.Get(ctx)
@@ -246,7 +247,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	// Delete: with the token, then (idempotent) by permission.
 	resumed := c.Resume(h.ID(), h.SessionToken())
 	a.show("resume", resumed)
-	must(t, c.Delete(ctx, h.ID(), session.WithSessionToken(h.SessionToken())))
+	must(t, resumed.Delete(ctx))
 	err = h.Delete(ctx)
 	a.show("delete", err)
 	must(t, c.Delete(ctx, h.ID()))
