@@ -16,6 +16,7 @@ import (
 
 	"github.com/sessionkit/zitadel-session-go/internal/connerr"
 	"github.com/sessionkit/zitadel-session-go/internal/loopback"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 // defaultTimeout bounds discovery and token requests when the caller gives
@@ -126,8 +127,8 @@ func (e *endpoint) discover() (*oidc.DiscoveryConfiguration, error) {
 	if resp.StatusCode != http.StatusOK {
 		reason := fmt.Sprintf("answered HTTP %d, not the discovery document (is the issuer URL right?)", resp.StatusCode)
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		if resp.StatusCode == http.StatusNotFound && bytes.Contains(body, []byte("QUERY-1kIjX")) {
-			reason = "Zitadel found no instance for the host " + connerr.Printable(e.issuerURL.Host) + " (QUERY-1kIjX): " +
+		if resp.StatusCode == http.StatusNotFound && bytes.Contains(body, []byte(zitadelerr.InstanceNotFound)) {
+			reason = "Zitadel found no instance for the host " + connerr.Printable(e.issuerURL.Host) + " (" + zitadelerr.InstanceNotFound + "): " +
 				"dial the instance domain, or send its name as Host (session.WithInstanceHost, or Address in package credentials)"
 		}
 		te := fail(reason).(*TokenError)

@@ -204,8 +204,8 @@ func factorNotReady(t *testing.T, tg *target, c *session.Client) {
 	ctx := ctxFor(t)
 	h := login(t, tg, c, false)
 	_, err := h.Set(ctx, session.ChallengeWebAuthN(tg.rpID(), session.UserVerificationRequired))
-	if !session.IsFactorNotReady(err) || idOf(err) != zitadelerr.WebAuthNBeginLogin {
-		t.Errorf("WebAuthN challenge without a passkey: %v; want IsFactorNotReady with %s", err, zitadelerr.WebAuthNBeginLogin)
+	if !session.IsFactorNotReady(err) || idOf(err) != zitadelerr.WebAuthnBeginLogin {
+		t.Errorf("WebAuthN challenge without a passkey: %v; want IsFactorNotReady with %s", err, zitadelerr.WebAuthnBeginLogin)
 	}
 	_, err = h.Set(ctx, session.ChallengeOTPSMS())
 	if !session.IsFactorNotReady(err) || idOf(err) != zitadelerr.OTPSMSNotReady {

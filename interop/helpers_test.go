@@ -28,6 +28,7 @@ import (
 	"github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2/sessionv2connect"
 	"github.com/sessionkit/zitadel-session-go/session"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 // Fixtures of the sessiontest server.
@@ -309,7 +310,7 @@ func (f *fakeService) GetSession(ctx context.Context, req *sessionv2.GetSessionR
 		return nil, err
 	}
 	if req.GetSessionId() == unknownSession {
-		return nil, zstatus(codes.NotFound, sessiontest.IDSessionNotExisting, "Session does not exist")
+		return nil, zstatus(codes.NotFound, zitadelerr.SessionNotExisting, "Session does not exist")
 	}
 	return f.getRes, nil
 }

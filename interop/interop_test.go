@@ -21,6 +21,7 @@ import (
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 	"github.com/sessionkit/zitadel-session-go/session"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 func TestMain(m *testing.M) {
@@ -120,7 +121,7 @@ func grpcGoFlow(t *testing.T, srv *sessiontest.Server, conn *grpc.ClientConn) {
 	}
 	err = conn.Invoke(ctx, svcPrefix+"GetSession",
 		&sessionv2.GetSessionRequest{SessionId: id, SessionToken: proto.String(token1)}, new(sessionv2.GetSessionResponse))
-	wantZitadelStatus(t, err, codes.PermissionDenied, sessiontest.IDSessionTokenPermission)
+	wantZitadelStatus(t, err, codes.PermissionDenied, zitadelerr.SessionTokenPermission)
 
 	// ListSessions by id.
 	list := new(sessionv2.ListSessionsResponse)
@@ -145,7 +146,7 @@ func grpcGoFlow(t *testing.T, srv *sessiontest.Server, conn *grpc.ClientConn) {
 		t.Errorf("delete details.resource_owner = %q, want %q", del.GetDetails().GetResourceOwner(), srv.InstanceID())
 	}
 	err = conn.Invoke(ctx, svcPrefix+"GetSession", &sessionv2.GetSessionRequest{SessionId: id}, new(sessionv2.GetSessionResponse))
-	wantZitadelStatus(t, err, codes.NotFound, sessiontest.IDSessionNotExisting)
+	wantZitadelStatus(t, err, codes.NotFound, zitadelerr.SessionNotExisting)
 
 	// Wrong password: InvalidArgument with a CredentialsCheckError detail
 	// that grpc-go decodes into the registered Go type.
@@ -157,7 +158,7 @@ func grpcGoFlow(t *testing.T, srv *sessiontest.Server, conn *grpc.ClientConn) {
 	if !ok || st.Code() != codes.InvalidArgument {
 		t.Fatalf("wrong password: status %v (ok=%v), want InvalidArgument", st, ok)
 	}
-	if want := "(" + sessiontest.IDPasswordInvalid + ")"; !strings.HasSuffix(st.Message(), want) {
+	if want := "(" + zitadelerr.PasswordInvalid + ")"; !strings.HasSuffix(st.Message(), want) {
 		t.Errorf("message %q does not end in %q", st.Message(), want)
 	}
 	var cce *zitadelv1.CredentialsCheckError
@@ -172,8 +173,8 @@ func grpcGoFlow(t *testing.T, srv *sessiontest.Server, conn *grpc.ClientConn) {
 	if cce == nil {
 		t.Fatalf("details %v contain no *zitadelv1.CredentialsCheckError", st.Details())
 	}
-	if cce.GetId() != sessiontest.IDPasswordInvalid || cce.GetFailedAttempts() != 1 || cce.GetMessage() == "" {
-		t.Errorf("CredentialsCheckError = %v, want id %s, 1 failed attempt", cce, sessiontest.IDPasswordInvalid)
+	if cce.GetId() != zitadelerr.PasswordInvalid || cce.GetFailedAttempts() != 1 || cce.GetMessage() == "" {
+		t.Errorf("CredentialsCheckError = %v, want id %s, 1 failed attempt", cce, zitadelerr.PasswordInvalid)
 	}
 	if pw, _, err := srv.FailedAttempts(aliceID); err != nil || pw != 1 {
 		t.Errorf("server failed password attempts = %d, %v; want 1", pw, err)
@@ -182,14 +183,14 @@ func grpcGoFlow(t *testing.T, srv *sessiontest.Server, conn *grpc.ClientConn) {
 	// Authorization errors, also carried as details.
 	err = conn.Invoke(bearer(t.Context(), "no-such-token"), svcPrefix+"GetSession",
 		&sessionv2.GetSessionRequest{SessionId: "x"}, new(sessionv2.GetSessionResponse))
-	wantZitadelStatus(t, err, codes.Unauthenticated, sessiontest.IDTokenInvalid)
+	wantZitadelStatus(t, err, codes.Unauthenticated, zitadelerr.TokenInvalid)
 	err = conn.Invoke(bearer(t.Context(), "no-such-token"), svcPrefix+"CreateSession",
 		&sessionv2.CreateSessionRequest{}, new(sessionv2.CreateSessionResponse))
-	wantZitadelStatus(t, err, codes.Unauthenticated, sessiontest.IDTokenInvalid)
+	wantZitadelStatus(t, err, codes.Unauthenticated, zitadelerr.TokenInvalid)
 	err = conn.Invoke(bearer(t.Context(), readonlyPAT), svcPrefix+"CreateSession", &sessionv2.CreateSessionRequest{
 		Checks: &sessionv2.Checks{User: &sessionv2.CheckUser{Search: &sessionv2.CheckUser_UserId{UserId: aliceID}}},
 	}, new(sessionv2.CreateSessionResponse))
-	wantZitadelStatus(t, err, codes.PermissionDenied, sessiontest.IDNoMatchingPermissions)
+	wantZitadelStatus(t, err, codes.PermissionDenied, zitadelerr.NoMatchingPermissions)
 	err = conn.Invoke(t.Context(), svcPrefix+"CreateSession", &sessionv2.CreateSessionRequest{}, new(sessionv2.CreateSessionResponse))
 	if st, _ := status.FromError(err); st.Code() != codes.Unauthenticated {
 		t.Errorf("no bearer: %v, want Unauthenticated", err)
@@ -312,10 +313,10 @@ func TestRawConnectClientToGRPCGo(t *testing.T) {
 
 	// NotFound with an ErrorDetail, and a missing bearer.
 	_, err = raw.GetSession(ctx, &sessionv2.GetSessionRequest{SessionId: unknownSession})
-	wantConnectZitadel(t, err, connect.CodeNotFound, sessiontest.IDSessionNotExisting)
+	wantConnectZitadel(t, err, connect.CodeNotFound, zitadelerr.SessionNotExisting)
 	noAuth := rawClient(h2cClient(t), base, "wrong", connecthttp.WithGRPC())
 	_, err = noAuth.GetSession(ctx, &sessionv2.GetSessionRequest{SessionId: fakeSessionID})
-	wantConnectZitadel(t, err, connect.CodeUnauthenticated, sessiontest.IDTokenInvalid)
+	wantConnectZitadel(t, err, connect.CodeUnauthenticated, zitadelerr.TokenInvalid)
 }
 
 func wantConnectZitadel(t *testing.T, err error, c connect.Code, id string) {
@@ -413,7 +414,7 @@ func TestSessionClientToGRPCGo(t *testing.T) {
 			}
 
 			_, err = c.Get(ctx, unknownSession)
-			if !session.IsNotFound(err) || !errors.As(err, &se) || se.ID != sessiontest.IDSessionNotExisting {
+			if !session.IsNotFound(err) || !errors.As(err, &se) || se.ID != zitadelerr.SessionNotExisting {
 				t.Errorf("Get unknown: %v", err)
 			}
 		})
@@ -438,7 +439,7 @@ func TestSessionClientToGRPCGo(t *testing.T) {
 	c := newHelper(t, base, session.WithGRPC())
 	_, err := c.Get(t.Context(), fakeSessionID)
 	var se *session.Error
-	if !session.IsUnauthenticated(err) || !errors.As(err, &se) || se.ID != sessiontest.IDTokenInvalid {
+	if !session.IsUnauthenticated(err) || !errors.As(err, &se) || se.ID != zitadelerr.TokenInvalid {
 		t.Errorf("no token: %v", err)
 	}
 }

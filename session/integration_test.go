@@ -13,6 +13,7 @@ import (
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 	"github.com/sessionkit/zitadel-session-go/session"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 // TestFlows runs every login flow over real loopback HTTP for each protocol.
@@ -159,7 +160,7 @@ func TestBearerOverride(t *testing.T) {
 			// Alice has TOTP: a password-only session is not enough as bearer.
 			_, err = noperm.Get(h.Bearer(ctx), h.ID())
 			var se *session.Error
-			if !session.IsUnauthenticated(err) || !errors.As(err, &se) || se.ID != sessiontest.IDAuthFactorRequired {
+			if !session.IsUnauthenticated(err) || !errors.As(err, &se) || se.ID != zitadelerr.AuthFactorRequired {
 				t.Fatalf("bearer without MFA = %v, want AUTHZ-Kl3p0", err)
 			}
 			_, err = h.Set(ctx, session.CheckTOTP(totpCode(t, srv)))
@@ -190,7 +191,7 @@ func TestBearerOverride(t *testing.T) {
 			must(t, err)
 			srv.Clock().Advance(2 * time.Minute)
 			_, err = asUser.Get(ctx, h.ID())
-			if !session.IsUnauthenticated(err) || !errors.As(err, &se) || se.ID != sessiontest.IDAuthSessionExpired {
+			if !session.IsUnauthenticated(err) || !errors.As(err, &se) || se.ID != zitadelerr.AuthSessionExpired {
 				t.Errorf("expired bearer = %v", err)
 			}
 			s, err = login.Get(ctx, h.ID())
@@ -312,11 +313,11 @@ func TestErrorPredicatesAgainstServer(t *testing.T) {
 
 			// IsNotFound.
 			_, err := c.Get(ctx, "4711")
-			if !session.IsNotFound(err) || idOf(err) != sessiontest.IDSessionNotExisting {
+			if !session.IsNotFound(err) || idOf(err) != zitadelerr.SessionNotExisting {
 				t.Errorf("unknown session: %v", err)
 			}
 			_, _, err = c.Create(ctx, session.CheckLoginName("nobody@example.com"))
-			if !session.IsNotFound(err) || idOf(err) != sessiontest.IDUserNotFound {
+			if !session.IsNotFound(err) || idOf(err) != zitadelerr.UserNotFound {
 				t.Errorf("unknown user: %v", err)
 			}
 
@@ -324,7 +325,7 @@ func TestErrorPredicatesAgainstServer(t *testing.T) {
 			_, _, err = c.Create(ctx, session.CheckUserID(bobID), session.CheckPassword("wrong"))
 			var se *session.Error
 			if !session.IsInvalidCredentials(err) || !errors.As(err, &se) || se.FailedAttempts != 1 ||
-				se.Code != connect.CodeInvalidArgument || se.ID != sessiontest.IDPasswordInvalid || strings.Contains(se.Message, "(") {
+				se.Code != connect.CodeInvalidArgument || se.ID != zitadelerr.PasswordInvalid || strings.Contains(se.Message, "(") {
 				t.Errorf("wrong password: %#v", se)
 			}
 			if strings.Contains(err.Error(), "wrong") {
@@ -333,19 +334,19 @@ func TestErrorPredicatesAgainstServer(t *testing.T) {
 			h, _, err := c.Create(ctx, session.CheckUserID(aliceID))
 			must(t, err)
 			_, err = h.Set(ctx, session.CheckTOTP("000000"))
-			if !session.IsInvalidCredentials(err) || idOf(err) != sessiontest.IDTOTPInvalid {
+			if !session.IsInvalidCredentials(err) || idOf(err) != zitadelerr.TOTPInvalid {
 				t.Errorf("wrong TOTP: %v", err)
 			}
 			_, err = h.Set(ctx, session.ChallengeOTPSMS())
 			must(t, err)
 			_, err = h.Set(ctx, session.CheckOTPSMS("00000000"))
-			if !session.IsInvalidCredentials(err) || idOf(err) != sessiontest.IDOTPCodeInvalid {
+			if !session.IsInvalidCredentials(err) || idOf(err) != zitadelerr.OTPCodeInvalid {
 				t.Errorf("wrong OTP: %v", err)
 			}
 			_, err = srv.AddRecoveryCodes(aliceID, 1)
 			must(t, err)
 			_, err = h.Set(ctx, session.CheckRecoveryCode("not-a-code"))
-			if !session.IsInvalidCredentials(err) || idOf(err) != sessiontest.IDRecoveryInvalid {
+			if !session.IsInvalidCredentials(err) || idOf(err) != zitadelerr.RecoveryInvalid {
 				t.Errorf("wrong recovery code: %v", err)
 			}
 
@@ -355,7 +356,7 @@ func TestErrorPredicatesAgainstServer(t *testing.T) {
 				t.Errorf("second wrong password: %v", err)
 			}
 			_, _, err = c.Create(ctx, session.CheckUserID(bobID), session.CheckPassword(bobPassword))
-			if !session.IsLocked(err) || idOf(err) != sessiontest.IDUserNotActive || session.IsInvalidCredentials(err) {
+			if !session.IsLocked(err) || idOf(err) != zitadelerr.UserNotActive || session.IsInvalidCredentials(err) {
 				t.Errorf("locked user: %v", err)
 			}
 
@@ -363,12 +364,12 @@ func TestErrorPredicatesAgainstServer(t *testing.T) {
 			// missing permission (AUTH-AWfge).
 			noperm := newClient(t, srv, p.opt, session.WithPersonalAccessToken(nopermPAT))
 			_, err = noperm.Get(ctx, h.ID())
-			if !session.IsPermissionDenied(err) || session.IsNotFound(err) || idOf(err) != sessiontest.IDMembershipNotFound {
+			if !session.IsPermissionDenied(err) || session.IsNotFound(err) || idOf(err) != zitadelerr.MembershipNotFound {
 				t.Errorf("no membership: %v", err)
 			}
 			reader := newClient(t, srv, p.opt, session.WithPersonalAccessToken(readonlyPAT))
 			_, _, err = reader.Create(ctx)
-			if !session.IsPermissionDenied(err) || idOf(err) != sessiontest.IDNoMatchingPermissions {
+			if !session.IsPermissionDenied(err) || idOf(err) != zitadelerr.NoMatchingPermissions {
 				t.Errorf("missing permission: %v", err)
 			}
 
@@ -380,11 +381,11 @@ func TestErrorPredicatesAgainstServer(t *testing.T) {
 			}
 			bad := newClient(t, srv, p.opt, session.WithPersonalAccessToken("not-a-token"))
 			_, err = bad.Get(ctx, h.ID())
-			if !session.IsUnauthenticated(err) || idOf(err) != sessiontest.IDTokenInvalid {
+			if !session.IsUnauthenticated(err) || idOf(err) != zitadelerr.TokenInvalid {
 				t.Errorf("bad token: %v", err)
 			}
 			err = c.Resume(h.ID(), "stale").Delete(ctx)
-			if !session.IsUnauthenticated(err) || idOf(err) != sessiontest.IDDeleteTokenInvalid {
+			if !session.IsUnauthenticated(err) || idOf(err) != zitadelerr.DeleteTokenInvalid {
 				t.Errorf("bad delete token: %v", err)
 			}
 
@@ -399,7 +400,7 @@ func TestErrorPredicatesAgainstServer(t *testing.T) {
 			must(t, err)
 			srv.Clock().Advance(time.Minute)
 			_, err = h.Set(ctx, session.Metadata("k", []byte("v")))
-			if session.CodeOf(err) != connect.CodeFailedPrecondition || idOf(err) != sessiontest.IDSessionExpired {
+			if session.CodeOf(err) != connect.CodeFailedPrecondition || idOf(err) != zitadelerr.SessionExpired {
 				t.Errorf("Set on expired: %v", err)
 			}
 		})

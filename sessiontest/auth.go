@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"connectrpc.com/connect/v2"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 // This file is the one place that decides who a caller is and what it may
@@ -57,7 +58,7 @@ func (s *Server) authenticate(header string) (*caller, error) {
 	}
 	parts := strings.Split(header, bearerPrefix)
 	if len(parts) != 2 {
-		return nil, authErr(connect.CodeUnauthenticated, IDAuthHeaderInvalid, textAuthHeaderInvalid)
+		return nil, authErr(connect.CodeUnauthenticated, zitadelerr.AuthHeaderInvalid, textAuthHeaderInvalid)
 	}
 	tok := parts[1]
 	s.mu.Lock()
@@ -75,17 +76,17 @@ func (s *Server) authenticate(header string) (*caller, error) {
 func (s *Server) sessionBearer(tok string) (*caller, error) {
 	id, _, ok := decodeToken(tok)
 	if !ok {
-		return nil, authErr(connect.CodeUnauthenticated, IDTokenInvalid, keyTokenInvalid)
+		return nil, authErr(connect.CodeUnauthenticated, zitadelerr.TokenInvalid, keyTokenInvalid)
 	}
 	ss := s.lookup(id)
 	if ss == nil || !ss.visible() {
-		return nil, authErr(connect.CodeNotFound, IDSessionNotExisting, keySessionNotExisting)
+		return nil, authErr(connect.CodeNotFound, zitadelerr.SessionNotExisting, keySessionNotExisting)
 	}
 	if !tokenMatches(ss, id, tok) {
-		return nil, authErr(connect.CodePermissionDenied, IDSessionTokenPermission, keyPermissionDenied)
+		return nil, authErr(connect.CodePermissionDenied, zitadelerr.SessionTokenPermission, keyPermissionDenied)
 	}
 	if ss.expiration != 0 && ss.expiration < micros(s.clock.Now()) {
-		return nil, authErr(connect.CodePermissionDenied, IDAuthSessionExpired, textAuthSessionExpired)
+		return nil, authErr(connect.CodePermissionDenied, zitadelerr.AuthSessionExpired, textAuthSessionExpired)
 	}
 	if err := provesEnough(ss); err != nil {
 		return nil, err
@@ -158,13 +159,13 @@ func hasMFA(methods []authMethod) bool {
 func provesEnough(ss *session) error {
 	methods := authMethods(ss)
 	if ss.user == nil || len(methods) == 0 {
-		return authErr(connect.CodePermissionDenied, IDAuthFactorRequired, textAuthRequired)
+		return authErr(connect.CodePermissionDenied, zitadelerr.AuthFactorRequired, textAuthRequired)
 	}
 	if hasMFA(methods) || ss.user.machine {
 		return nil
 	}
 	if ss.user.secondFactorSetUp() {
-		return authErr(connect.CodePermissionDenied, IDAuthFactorRequired, textMFARequired)
+		return authErr(connect.CodePermissionDenied, zitadelerr.AuthFactorRequired, textMFARequired)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 // This file holds the checks and challenges of CreateSession and SetSession.
@@ -90,10 +91,10 @@ func (s *Server) resolveUser(c *sessionv2.Checks, now int64) (*userRec, error) {
 	}
 	u := s.findUser(cu, now)
 	if u == nil {
-		return nil, zerr(connect.CodeNotFound, IDUserNotFound, keyUserNotFound)
+		return nil, zerr(connect.CodeNotFound, zitadelerr.UserNotFound, keyUserNotFound)
 	}
 	if st := u.visibleState(now, s.cfg.userLag); st != UserStateActive && st != UserStateInitial {
-		return nil, zerr(connect.CodeFailedPrecondition, IDUserNotActive, keyUserNotActive)
+		return nil, zerr(connect.CodeFailedPrecondition, zitadelerr.UserNotActive, keyUserNotActive)
 	}
 	return u, nil
 }
@@ -158,11 +159,11 @@ func checkURLTemplate(rc *sessionv2.RequestChallenges) (*template.Template, erro
 	}
 	t, err := template.New("url").Parse(sc.GetUrlTemplate())
 	if err != nil {
-		return nil, zerr(connect.CodeInvalidArgument, IDURLTemplateParse, keyInvalidURLTemplate)
+		return nil, zerr(connect.CodeInvalidArgument, zitadelerr.URLTemplateParse, keyInvalidURLTemplate)
 	}
 	var b limitedBuilder
 	if err := t.Execute(&b, &templateData{Code: "12345678", UserID: "user", LoginName: "login", DisplayName: "name", SessionID: "session", PreferredLanguage: "en"}); err != nil {
-		return nil, zerr(connect.CodeInvalidArgument, IDURLTemplateExecute, keyInvalidURLTemplate)
+		return nil, zerr(connect.CodeInvalidArgument, zitadelerr.URLTemplateExecute, keyInvalidURLTemplate)
 	}
 	return t, nil
 }
@@ -173,7 +174,7 @@ func (s *Server) run(w *work, p requestParts, resolved *userRec, tmpl *template.
 	c := p.checks
 	if c.GetUser() != nil {
 		if w.user != nil && w.user != resolved {
-			return zerr(connect.CodeInvalidArgument, IDUserChangeNotPossible, textUserChange)
+			return zerr(connect.CodeInvalidArgument, zitadelerr.UserChangeNotPossible, textUserChange)
 		}
 		if w.user == nil {
 			w.userGen = resolved.gen
@@ -269,17 +270,17 @@ func (s *Server) failed(u *userRec, counter *int32, limit int, now int64) int32 
 func (s *Server) checkPassword(w *work, password string) error {
 	u := w.user
 	if u == nil {
-		return zerr(connect.CodeFailedPrecondition, IDPasswordNoUser, keyUserIDMissing)
+		return zerr(connect.CodeFailedPrecondition, zitadelerr.PasswordNoUser, keyUserIDMissing)
 	}
 	if u.removed || u.machine {
 		// Zitadel's password check reads a human user; a machine user is "not found"
-		return zerr(connect.CodeFailedPrecondition, IDPasswordUserGone, keyUserNotFound)
+		return zerr(connect.CodeFailedPrecondition, zitadelerr.PasswordUserGone, keyUserNotFound)
 	}
 	if u.state == UserStateLocked {
-		return credErr(connect.CodeFailedPrecondition, IDPasswordLocked, keyUserLocked, u.failedPassword)
+		return credErr(connect.CodeFailedPrecondition, zitadelerr.PasswordLocked, keyUserLocked, u.failedPassword)
 	}
 	if len(u.passwordHash) == 0 {
-		return zerr(connect.CodeFailedPrecondition, IDPasswordNotSet, keyPasswordNotSet)
+		return zerr(connect.CodeFailedPrecondition, zitadelerr.PasswordNotSet, keyPasswordNotSet)
 	}
 	var ok bool
 	if v := w.password; v != nil && len(v.hash) > 0 && &v.hash[0] == &u.passwordHash[0] {
@@ -289,7 +290,7 @@ func (s *Server) checkPassword(w *work, password string) error {
 	}
 	if !ok {
 		fa := s.failed(u, &u.failedPassword, s.lockoutPolicy(u).MaxPasswordAttempts, w.nowUS)
-		return credErr(connect.CodeInvalidArgument, IDPasswordInvalid, keyPasswordInvalid, fa)
+		return credErr(connect.CodeInvalidArgument, zitadelerr.PasswordInvalid, keyPasswordInvalid, fa)
 	}
 	w.factors[fPassword] = w.nowUS
 	w.events++
@@ -300,30 +301,30 @@ func (s *Server) checkPassword(w *work, password string) error {
 func (s *Server) checkIntent(w *work, id, token string) error {
 	u := w.user
 	if u == nil {
-		return zerr(connect.CodeFailedPrecondition, IDIntentNoUser, keyUserIDMissing)
+		return zerr(connect.CodeFailedPrecondition, zitadelerr.IntentNoUser, keyUserIDMissing)
 	}
 	if token == "" {
-		return zerr(connect.CodePermissionDenied, IDIntentTokenEmpty, keyIntentInvalidToken)
+		return zerr(connect.CodePermissionDenied, zitadelerr.IntentTokenEmpty, keyIntentInvalidToken)
 	}
 	if _, err := decodeIntentToken(token); err != nil {
-		return zerr(connect.CodePermissionDenied, IDIntentTokenNotBase64, keyIntentInvalidToken)
+		return zerr(connect.CodePermissionDenied, zitadelerr.IntentTokenNotBase64, keyIntentInvalidToken)
 	}
 	rec := s.intents[id]
 	if rec == nil || subtle.ConstantTimeCompare([]byte(rec.token), []byte(token)) != 1 {
 		if other := s.intentByToken(token); other != nil {
-			return zerr(connect.CodePermissionDenied, IDIntentTokenOtherIntent, keyIntentInvalidToken)
+			return zerr(connect.CodePermissionDenied, zitadelerr.IntentTokenOtherIntent, keyIntentInvalidToken)
 		}
-		return zerr(connect.CodePermissionDenied, IDIntentTokenUndecrypt, keyIntentInvalidToken)
+		return zerr(connect.CodePermissionDenied, zitadelerr.IntentTokenUndecryptable, keyIntentInvalidToken)
 	}
 	if rec.state != IntentSucceeded {
-		return zerr(connect.CodeFailedPrecondition, IDIntentNotSucceeded, keyIntentNotSucceeded)
+		return zerr(connect.CodeFailedPrecondition, zitadelerr.IntentNotSucceeded, keyIntentNotSucceeded)
 	}
 	if w.now.After(rec.expiry) {
-		return zerr(connect.CodeFailedPrecondition, IDIntentExpired, keyIntentExpired)
+		return zerr(connect.CodeFailedPrecondition, zitadelerr.IntentExpired, keyIntentExpired)
 	}
 	if rec.userID != "" {
 		if rec.userID != u.id {
-			return zerr(connect.CodeFailedPrecondition, IDIntentOtherUser, keyIntentOtherUser)
+			return zerr(connect.CodeFailedPrecondition, zitadelerr.IntentOtherUser, keyIntentOtherUser)
 		}
 	} else {
 		linked := false
@@ -331,7 +332,7 @@ func (s *Server) checkIntent(w *work, id, token string) error {
 			linked = linked || (l.idpID == rec.idpID && l.idpUserID == rec.idpUserID)
 		}
 		if !linked {
-			return zerr(connect.CodeFailedPrecondition, IDIntentOtherUser, keyIntentOtherUser)
+			return zerr(connect.CodeFailedPrecondition, zitadelerr.IntentOtherUser, keyIntentOtherUser)
 		}
 	}
 	// consume now (single use); restored if the request fails later
@@ -347,18 +348,18 @@ var totpOpts = totp.ValidateOpts{Period: 30, Skew: 1, Digits: otp.DigitsSix, Alg
 func (s *Server) checkTOTP(w *work, code string) error {
 	u := w.user
 	if u == nil {
-		return zerr(connect.CodeInvalidArgument, IDTOTPNoUser, keyUserIDMissing)
+		return zerr(connect.CodeInvalidArgument, zitadelerr.TOTPNoUser, keyUserIDMissing)
 	}
 	if u.totpSecret == "" {
-		return zerr(connect.CodeFailedPrecondition, IDTOTPNotReady, keyOTPNotReady)
+		return zerr(connect.CodeFailedPrecondition, zitadelerr.TOTPNotReady, keyOTPNotReady)
 	}
 	valid, err := totp.ValidateCustom(code, u.totpSecret, w.now, totpOpts)
 	if u.state == UserStateLocked {
-		return zerr(connect.CodeFailedPrecondition, IDTOTPLocked, keyUserLocked)
+		return zerr(connect.CodeFailedPrecondition, zitadelerr.TOTPLocked, keyUserLocked)
 	}
 	if err != nil || !valid {
 		s.failed(u, &u.failedOTP, s.lockoutPolicy(u).MaxOTPAttempts, w.nowUS)
-		return zerr(connect.CodeInvalidArgument, IDTOTPInvalid, keyOTPInvalidCode)
+		return zerr(connect.CodeInvalidArgument, zitadelerr.TOTPInvalid, keyOTPInvalidCode)
 	}
 	w.factors[fTOTP] = w.nowUS
 	w.events++
@@ -369,29 +370,29 @@ func (s *Server) checkTOTP(w *work, code string) error {
 func (s *Server) checkOTP(w *work, email bool, code string) error {
 	u := w.user
 	if u == nil {
-		return zerr(connect.CodeInvalidArgument, IDOTPCheckNoUser, keyUserIDMissing)
+		return zerr(connect.CodeInvalidArgument, zitadelerr.OTPCheckNoUser, keyUserIDMissing)
 	}
 	if (email && u.email == "") || (!email && u.phone == "") {
-		return zerr(connect.CodeFailedPrecondition, IDOTPCheckNotReady, keyOTPNotReady)
+		return zerr(connect.CodeFailedPrecondition, zitadelerr.OTPCheckNotReady, keyOTPNotReady)
 	}
 	want, expiry := w.pend.smsCode, w.pend.smsExpiry
 	if email {
 		want, expiry = w.pend.emailCode, w.pend.emailExpiry
 	}
 	if want == "" {
-		return zerr(connect.CodeFailedPrecondition, IDOTPCodeNotFound, keyCodeNotFound)
+		return zerr(connect.CodeFailedPrecondition, zitadelerr.OTPCodeNotFound, keyCodeNotFound)
 	}
 	match := subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1
 	expired := w.nowUS > expiry
 	if u.state == UserStateLocked {
-		return zerr(connect.CodeFailedPrecondition, IDOTPLocked, keyUserLocked)
+		return zerr(connect.CodeFailedPrecondition, zitadelerr.OTPLocked, keyUserLocked)
 	}
 	if expired || !match {
 		s.failed(u, &u.failedOTP, s.lockoutPolicy(u).MaxOTPAttempts, w.nowUS)
 		if expired {
-			return zerr(connect.CodeFailedPrecondition, IDOTPCodeExpired, keyCodeExpired)
+			return zerr(connect.CodeFailedPrecondition, zitadelerr.OTPCodeExpired, keyCodeExpired)
 		}
-		return zerr(connect.CodeInvalidArgument, IDOTPCodeInvalid, keyCodeInvalid)
+		return zerr(connect.CodeInvalidArgument, zitadelerr.OTPCodeInvalid, keyCodeInvalid)
 	}
 	if email {
 		w.pend.emailCode, w.pend.emailExpiry = "", 0
@@ -408,18 +409,18 @@ func (s *Server) checkOTP(w *work, email bool, code string) error {
 func (s *Server) checkRecovery(w *work, code string) error {
 	u := w.user
 	if u == nil {
-		return zerr(connect.CodeInvalidArgument, IDRecoveryNoUser, keyUserIDMissing)
+		return zerr(connect.CodeInvalidArgument, zitadelerr.RecoveryNoUser, keyUserIDMissing)
 	}
 	if u.state == UserStateLocked {
-		return zerr(connect.CodeFailedPrecondition, IDRecoveryLocked, keyUserLocked)
+		return zerr(connect.CodeFailedPrecondition, zitadelerr.RecoveryLocked, keyUserLocked)
 	}
 	if len(u.recovery) == 0 {
-		return zerr(connect.CodeFailedPrecondition, IDRecoveryNotReady, keyRecoveryNotReady)
+		return zerr(connect.CodeFailedPrecondition, zitadelerr.RecoveryNotReady, keyRecoveryNotReady)
 	}
 	idx := matchRecovery(u.recovery, code)
 	if idx < 0 {
 		s.failed(u, &u.failedOTP, s.lockoutPolicy(u).MaxOTPAttempts, w.nowUS)
-		return zerr(connect.CodeInvalidArgument, IDRecoveryInvalid, keyRecoveryInvalid)
+		return zerr(connect.CodeInvalidArgument, zitadelerr.RecoveryInvalid, keyRecoveryInvalid)
 	}
 	used := u.recovery[idx]
 	u.recovery = append(u.recovery[:idx:idx], u.recovery[idx+1:]...)
@@ -446,15 +447,15 @@ func (s *Server) challengeOTP(w *work, email, returnCode bool, tmpl *template.Te
 	u := w.user
 	if u == nil {
 		if email {
-			return zerr(connect.CodeFailedPrecondition, IDOTPEmailChallengeNoUser, keyUserIDMissing)
+			return zerr(connect.CodeFailedPrecondition, zitadelerr.OTPEmailChallengeNoUser, keyUserIDMissing)
 		}
-		return zerr(connect.CodeFailedPrecondition, IDOTPSMSChallengeNoUser, keyUserIDMissing)
+		return zerr(connect.CodeFailedPrecondition, zitadelerr.OTPSMSChallengeNoUser, keyUserIDMissing)
 	}
 	if email && u.email == "" {
-		return zerr(connect.CodeFailedPrecondition, IDOTPEmailNotReady, keyOTPNotReady)
+		return zerr(connect.CodeFailedPrecondition, zitadelerr.OTPEmailNotReady, keyOTPNotReady)
 	}
 	if !email && u.phone == "" {
-		return zerr(connect.CodeFailedPrecondition, IDOTPSMSNotReady, keyOTPNotReady)
+		return zerr(connect.CodeFailedPrecondition, zitadelerr.OTPSMSNotReady, keyOTPNotReady)
 	}
 	code := randomDigits(8)
 	expiry := w.now.Add(s.cfg.otpCodeLifetime).UnixMicro()

@@ -6,82 +6,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	zitadelv1 "github.com/sessionkit/zitadel-session-go/gen/zitadel"
-)
-
-// Error ids returned by the server, exactly as Zitadel returns them. Every
-// Zitadel-style error carries one of these ids in its message suffix
-// ("<message> (<id>)") and in its error detail. Clients should key on the
-// code plus this id, never on the message text.
-const (
-	IDTokenInvalid            = "AUTH-7fs1e"    // Unauthenticated: unknown/invalid bearer token
-	IDAuthFactorRequired      = "AUTHZ-Kl3p0"   // PermissionDenied: session bearer without (multi) factor
-	IDAuthSessionExpired      = "AUTHZ-EGDo3"   // PermissionDenied: session bearer expired
-	IDMembershipNotFound      = "AUTHZ-cdgFk"   // NotFound: caller has no memberships at all
-	IDNoMatchingPermissions   = "AUTH-AWfge"    // PermissionDenied: memberships without the permission
-	IDSessionNotExisting      = "QUERY-SFeaa"   // NotFound: unknown/terminated session (read side)
-	IDSessionTokenPermission  = "QUERY-dsfr3"   // PermissionDenied: wrong/stale token on Get (and as bearer)
-	IDDeleteTokenInvalid      = "COMMAND-sGr42" // PermissionDenied: wrong/stale token on Delete
-	IDSessionTerminated       = "COMMAND-Hewfq" // FailedPrecondition: Set on a terminated session
-	IDSessionExpired          = "COMMAND-Hkl3d" // FailedPrecondition: Set on an expired session
-	IDUserNotFound            = "QUERY-Dfbg2"   // NotFound: user check, unknown user
-	IDUserNotActive           = "SESSION-Gj4ko" // FailedPrecondition: user check, user inactive/locked
-	IDUserChangeNotPossible   = ""              // InvalidArgument: other user on a session with a user
-	IDPasswordNoUser          = "COMMAND-Sfw3f"
-	IDPasswordUserGone        = "COMMAND-3n77z"
-	IDPasswordLocked          = "COMMAND-JLK35"
-	IDPasswordLockedConcurr   = "COMMAND-SFA3t"
-	IDPasswordNotSet          = "COMMAND-3nJ4t"
-	IDPasswordInvalid         = "COMMAND-3M0fs"
-	IDIntentNoUser            = "COMMAND-Sfw3r"
-	IDIntentTokenEmpty        = "CRYPTO-Sfefs"
-	IDIntentTokenNotBase64    = "CRYPTO-Swg31"
-	IDIntentTokenUndecrypt    = "CRYPTO-Sf4gt"
-	IDIntentTokenOtherIntent  = "CRYPTO-CRYPTO"
-	IDIntentNotSucceeded      = "COMMAND-Df4bw"
-	IDIntentExpired           = "COMMAND-SAf42"
-	IDIntentOtherUser         = "COMMAND-O8xk3w"
-	IDWebAuthNNoUser          = "COMMAND-eeR2e"
-	IDWebAuthNUserNotActive   = "COMMAND-Df4b3"
-	IDWebAuthNBeginLogin      = "WEBAU-4G8sw"
-	IDWebAuthNNoChallenge     = "COMMAND-Ioqu5"
-	IDWebAuthNParse           = "WEBAU-ADgv4"
-	IDWebAuthNValidate        = "WEBAU-3M9si"
-	IDWebAuthNUnknownCred     = "COMMAND-Aej7i"
-	IDTOTPNoUser              = "COMMAND-8N9ds"
-	IDTOTPNotReady            = "COMMAND-3Mif9s"
-	IDTOTPInvalid             = "EVENT-8isk2"
-	IDTOTPLocked              = "COMMAND-SF3fg"
-	IDOTPSMSChallengeNoUser   = "COMMAND-JKL3g"
-	IDOTPEmailChallengeNoUser = "COMMAND-JK3gp"
-	IDOTPSMSNotReady          = "COMMAND-BJ2g3"
-	IDOTPEmailNotReady        = "COMMAND-JKLJ3"
-	IDURLTemplateParse        = "DOMAIN-oGh5e"
-	IDURLTemplateExecute      = "DOMAIN-ieYa7"
-	IDOTPCheckNoUser          = "COMMAND-S453v"
-	IDOTPCheckNotReady        = "COMMAND-d2r52"
-	IDOTPCodeNotFound         = "COMMAND-S34gh"
-	IDOTPCodeExpired          = "CODE-QvUQ4P"
-	IDOTPCodeInvalid          = "CODE-woT0xc"
-	IDOTPLocked               = "COMMAND-S6h4R"
-	IDRecoveryNoUser          = "COMMAND-4m9s2"
-	IDRecoveryLocked          = "COMMAND-2w6oa"
-	IDRecoveryLockedAfter     = "COMMAND-ASV12"
-	IDRecoveryNotReady        = "COMMAND-84rgg"
-	IDRecoveryInvalid         = "DOMAIN-6uvh0"
-	IDListCreatorInvalid      = "GRPC-x8n24uh"
-	IDListUserAgentInvalid    = "GRPC-x8n23uh"
-
-	IDAuthHeaderInvalid = "AUTH-toLo1" // Unauthenticated: Authorization header not "Bearer <token>"
-
-	// OIDC and SAML finishing RPCs.
-	IDAuthRequestNotFound       = "QUERY-Thee9"        // NotFound: GetAuthRequest on an unknown or finished request
-	IDSAMLRequestNotFound       = "QUERY-Thee9"        // NotFound: GetSAMLRequest on an unknown or finished request (same id as Zitadel's auth request query)
-	IDAuthRequestNotExisting    = "COMMAND-jae5P"      // NotFound: CreateCallback with a session, unknown request
-	IDSAMLRequestNotExisting    = "COMMAND-GH3PVLSfXC" // NotFound: CreateResponse with a session, unknown request
-	IDAuthRequestHandled        = "COMMAND-Sx208nt"    // FailedPrecondition: CreateCallback with a session, request already finished
-	IDSAMLRequestHandled        = "COMMAND-ttPKNdAIFT" // FailedPrecondition: CreateResponse with a session, request already finished
-	IDAuthRequestHandledOnError = "COMMAND-Sx202nt"    // FailedPrecondition: CreateCallback with an error, request unknown or already finished
-	IDSAMLRequestHandledOnError = "COMMAND-32lGj1Fhjt" // FailedPrecondition: CreateResponse with an error, request unknown or already finished
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 // Translation keys Zitadel raises errors with. Handler errors are sent as
@@ -213,9 +138,9 @@ func plainErr(code connect.Code, text string) *connect.Error {
 }
 
 func errMembership() *connect.Error {
-	return authErr(connect.CodeNotFound, IDMembershipNotFound, textMembershipNotFound)
+	return authErr(connect.CodeNotFound, zitadelerr.MembershipNotFound, textMembershipNotFound)
 }
 
 func errNoPermission() *connect.Error {
-	return authErr(connect.CodePermissionDenied, IDNoMatchingPermissions, textNoMatchingPerms)
+	return authErr(connect.CodePermissionDenied, zitadelerr.NoMatchingPermissions, textNoMatchingPerms)
 }

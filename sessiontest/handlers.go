@@ -12,6 +12,7 @@ import (
 	objectv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/object/v2"
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 	"github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2/sessionv2connect"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 // This file holds the SessionService handlers except ListSessions
@@ -177,10 +178,10 @@ func (h *handler) SetSession(ctx context.Context, req *sessionv2.SetSessionReque
 		return nil, err
 	}
 	if ss.flags&flagTerminated != 0 {
-		return nil, zerr(connect.CodeFailedPrecondition, IDSessionTerminated, keySessionTerminated)
+		return nil, zerr(connect.CodeFailedPrecondition, zitadelerr.SessionTerminated, keySessionTerminated)
 	}
 	if ss.expiration != 0 && ss.expiration < w.nowUS {
-		return nil, zerr(connect.CodeFailedPrecondition, IDSessionExpired, keySessionExpired)
+		return nil, zerr(connect.CodeFailedPrecondition, zitadelerr.SessionExpired, keySessionExpired)
 	}
 	w.user, w.userGen, w.factors, w.uv, w.expiration = ss.user, ss.userGen, ss.factors, ss.flags&flagWebAuthNUV != 0, ss.expiration
 	if ss.pend != nil {
@@ -243,11 +244,11 @@ func (h *handler) GetSession(ctx context.Context, req *sessionv2.GetSessionReque
 	defer s.mu.Unlock()
 	ss := s.lookup(req.GetSessionId())
 	if ss == nil || !ss.visible() {
-		return nil, zerr(connect.CodeNotFound, IDSessionNotExisting, keySessionNotExisting)
+		return nil, zerr(connect.CodeNotFound, zitadelerr.SessionNotExisting, keySessionNotExisting)
 	}
 	if req.SessionToken != nil {
 		if !tokenMatches(ss, req.GetSessionId(), req.GetSessionToken()) {
-			return nil, zerr(connect.CodePermissionDenied, IDSessionTokenPermission, keyPermissionDenied)
+			return nil, zerr(connect.CodePermissionDenied, zitadelerr.SessionTokenPermission, keyPermissionDenied)
 		}
 	} else if !freeRead(c, ss) {
 		if err := c.checkPermission(permRead, orgOf(ss)); err != nil {
@@ -346,7 +347,7 @@ func (h *handler) DeleteSession(ctx context.Context, req *sessionv2.DeleteSessio
 	ss := s.lookup(id)
 	if ss == nil {
 		if tok != "" {
-			return nil, zerr(connect.CodePermissionDenied, IDDeleteTokenInvalid, keySessionTokenInvalid)
+			return nil, zerr(connect.CodePermissionDenied, zitadelerr.DeleteTokenInvalid, keySessionTokenInvalid)
 		}
 		if err := c.checkPermission(permDelete, ""); err != nil {
 			return nil, err
@@ -355,7 +356,7 @@ func (h *handler) DeleteSession(ctx context.Context, req *sessionv2.DeleteSessio
 	}
 	if tok != "" {
 		if !tokenMatches(ss, id, tok) {
-			return nil, zerr(connect.CodePermissionDenied, IDDeleteTokenInvalid, keySessionTokenInvalid)
+			return nil, zerr(connect.CodePermissionDenied, zitadelerr.DeleteTokenInvalid, keySessionTokenInvalid)
 		}
 	} else if ss.user == nil || ss.user.id != c.user.id {
 		if err := c.checkPermission(permDelete, orgOf(ss)); err != nil {

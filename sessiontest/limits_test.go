@@ -15,6 +15,7 @@ import (
 	objectv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/object/v2"
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 func TestProjectionLag(t *testing.T) {
@@ -50,7 +51,7 @@ func TestProjectionLag(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("new")}})
-	checkError(t, err, v1(connect.CodeNotFound, sessiontest.IDUserNotFound))
+	checkError(t, err, v1(connect.CodeNotFound, zitadelerr.UserNotFound))
 	clock.Advance(120 * time.Millisecond)
 	e.userSession("new")
 	if err := e.srv.LockUser("new"); err != nil {
@@ -59,7 +60,7 @@ func TestProjectionLag(t *testing.T) {
 	e.userSession("new") // the lookup still sees the user active
 	clock.Advance(120 * time.Millisecond)
 	_, err = e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("new")}})
-	checkError(t, err, v1(connect.CodeFailedPrecondition, sessiontest.IDUserNotActive))
+	checkError(t, err, v1(connect.CodeFailedPrecondition, zitadelerr.UserNotActive))
 }
 
 func TestNoProjectionLagByDefault(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	zitadelv1 "github.com/sessionkit/zitadel-session-go/gen/zitadel"
 	objectv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/object/v2"
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 // DefaultMaxListPage is how many sessions one ListSessions response holds at
@@ -144,7 +145,7 @@ func buildFilter(c *caller, q *sessionv2.SearchQuery) (func(*session) bool, erro
 		id := c.user.id
 		if x.CreatorQuery != nil && x.CreatorQuery.Id != nil {
 			if x.CreatorQuery.GetId() == "" {
-				return nil, zerr(connect.CodeInvalidArgument, IDListCreatorInvalid, keyListQueryInvalid)
+				return nil, zerr(connect.CodeInvalidArgument, zitadelerr.ListCreatorInvalid, keyListQueryInvalid)
 			}
 			id = x.CreatorQuery.GetId()
 		}
@@ -155,7 +156,7 @@ func buildFilter(c *caller, q *sessionv2.SearchQuery) (func(*session) bool, erro
 			fp = x.UserAgentQuery.GetFingerprintId()
 		}
 		if fp == "" {
-			return nil, zerr(connect.CodeInvalidArgument, IDListUserAgentInvalid, keyListQueryInvalid)
+			return nil, zerr(connect.CodeInvalidArgument, zitadelerr.ListUserAgentInvalid, keyListQueryInvalid)
 		}
 		return func(ss *session) bool {
 			return ss.agent != nil && ss.agent.fingerprint != nil && *ss.agent.fingerprint == fp

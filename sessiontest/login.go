@@ -16,6 +16,7 @@ import (
 	"github.com/sessionkit/zitadel-session-go/gen/zitadel/oidc/v2/oidcv2connect"
 	samlv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/saml/v2"
 	"github.com/sessionkit/zitadel-session-go/gen/zitadel/saml/v2/samlv2connect"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 type authRequestRec struct {
@@ -77,14 +78,14 @@ func (s *Server) linkableSession(id, tok string) error {
 	ss := s.lookup(id)
 	if ss != nil {
 		if ss.flags&flagTerminated != 0 {
-			return zerr(connect.CodeFailedPrecondition, IDSessionTerminated, keySessionTerminated)
+			return zerr(connect.CodeFailedPrecondition, zitadelerr.SessionTerminated, keySessionTerminated)
 		}
 		if ss.expiration != 0 && ss.expiration < micros(s.clock.Now()) {
-			return zerr(connect.CodeFailedPrecondition, IDSessionExpired, keySessionExpired)
+			return zerr(connect.CodeFailedPrecondition, zitadelerr.SessionExpired, keySessionExpired)
 		}
 	}
 	if ss == nil || !tokenMatches(ss, id, tok) {
-		return zerr(connect.CodePermissionDenied, IDDeleteTokenInvalid, keySessionTokenInvalid)
+		return zerr(connect.CodePermissionDenied, zitadelerr.DeleteTokenInvalid, keySessionTokenInvalid)
 	}
 	return nil
 }
@@ -109,7 +110,7 @@ func (h *oidcHandler) GetAuthRequest(ctx context.Context, req *oidcv2.GetAuthReq
 	defer h.s.mu.Unlock()
 	ar := h.s.authRequests[req.GetAuthRequestId()]
 	if ar == nil || ar.handled {
-		return nil, zerr(connect.CodeNotFound, IDAuthRequestNotFound, keyAuthRequestNotExist)
+		return nil, zerr(connect.CodeNotFound, zitadelerr.LoginRequestNotFound, keyAuthRequestNotExist)
 	}
 	if err := callerFrom(ctx).mayLink(ar.loginClient); err != nil {
 		return nil, err
@@ -144,10 +145,10 @@ func (h *oidcHandler) CreateCallback(ctx context.Context, req *oidcv2.CreateCall
 	switch kind := req.GetCallbackKind().(type) {
 	case *oidcv2.CreateCallbackRequest_Session:
 		if ar == nil {
-			return nil, zerr(connect.CodeNotFound, IDAuthRequestNotExisting, keyAuthRequestNotExist)
+			return nil, zerr(connect.CodeNotFound, zitadelerr.CallbackRequestNotFound, keyAuthRequestNotExist)
 		}
 		if ar.handled {
-			return nil, zerr(connect.CodeFailedPrecondition, IDAuthRequestHandled, keyAuthRequestHandled)
+			return nil, zerr(connect.CodeFailedPrecondition, zitadelerr.AuthRequestAlreadyHandled, keyAuthRequestHandled)
 		}
 		if err := callerFrom(ctx).mayLink(ar.loginClient); err != nil {
 			return nil, err
@@ -158,7 +159,7 @@ func (h *oidcHandler) CreateCallback(ctx context.Context, req *oidcv2.CreateCall
 		q.Set("code", randomCode())
 	case *oidcv2.CreateCallbackRequest_Error:
 		if ar == nil || ar.handled {
-			return nil, zerr(connect.CodeFailedPrecondition, IDAuthRequestHandledOnError, keyAuthRequestHandled)
+			return nil, zerr(connect.CodeFailedPrecondition, zitadelerr.AuthRequestHandledOnError, keyAuthRequestHandled)
 		}
 		q.Set("error", oauthErrorCode(kind.Error.GetError()))
 		if d := kind.Error.ErrorDescription; d != nil {
@@ -193,7 +194,7 @@ func (h *samlHandler) GetSAMLRequest(ctx context.Context, req *samlv2.GetSAMLReq
 	defer h.s.mu.Unlock()
 	sr := h.s.samlRequests[req.GetSamlRequestId()]
 	if sr == nil || sr.handled {
-		return nil, zerr(connect.CodeNotFound, IDSAMLRequestNotFound, keySAMLRequestQueryKey)
+		return nil, zerr(connect.CodeNotFound, zitadelerr.LoginRequestNotFound, keySAMLRequestQueryKey)
 	}
 	if err := callerFrom(ctx).mayLink(sr.loginClient); err != nil {
 		return nil, err
@@ -220,10 +221,10 @@ func (h *samlHandler) CreateResponse(ctx context.Context, req *samlv2.CreateResp
 	switch kind := req.GetResponseKind().(type) {
 	case *samlv2.CreateResponseRequest_Session:
 		if sr == nil {
-			return nil, zerr(connect.CodeNotFound, IDSAMLRequestNotExisting, keySAMLRequestNotExist)
+			return nil, zerr(connect.CodeNotFound, zitadelerr.ResponseRequestNotFound, keySAMLRequestNotExist)
 		}
 		if sr.handled {
-			return nil, zerr(connect.CodeFailedPrecondition, IDSAMLRequestHandled, keySAMLRequestHandled)
+			return nil, zerr(connect.CodeFailedPrecondition, zitadelerr.SAMLRequestAlreadyHandled, keySAMLRequestHandled)
 		}
 		if err := c.mayLink(sr.loginClient); err != nil {
 			return nil, err
@@ -233,7 +234,7 @@ func (h *samlHandler) CreateResponse(ctx context.Context, req *samlv2.CreateResp
 		}
 	case *samlv2.CreateResponseRequest_Error:
 		if sr == nil || sr.handled {
-			return nil, zerr(connect.CodeFailedPrecondition, IDSAMLRequestHandledOnError, keySAMLRequestHandled)
+			return nil, zerr(connect.CodeFailedPrecondition, zitadelerr.SAMLRequestHandledOnError, keySAMLRequestHandled)
 		}
 		if err := c.checkPermission(permWrite, ""); err != nil {
 			return nil, err

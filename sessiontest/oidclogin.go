@@ -14,6 +14,7 @@ import (
 
 	objectv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/object/v2"
 	oidcv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/oidc/v2"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 // This file joins the OpenID provider to the OIDCService RPCs that a login
@@ -124,7 +125,7 @@ func (s *Server) claimOIDCRequest(ctx context.Context, req *oidcv2.CreateCallbac
 		}
 		user, amr, authTime, ok := s.sessionProof(id)
 		if !ok {
-			return nil, nil, zerr(connect.CodeNotFound, IDSessionNotExisting, keySessionNotExisting)
+			return nil, nil, zerr(connect.CodeNotFound, zitadelerr.SessionNotExisting, keySessionNotExisting)
 		}
 		c := *r
 		c.done, c.subject, c.sessionID, c.amr, c.authTime = true, user, id, amr, authTime
@@ -144,7 +145,7 @@ func (s *Server) claimOIDCRequest(ctx context.Context, req *oidcv2.CreateCallbac
 		return nil, nil, connect.NewError(connect.CodeInvalidArgument, "invalid CreateCallbackRequest.CallbackKind: value is required")
 	}
 	if ar.handled {
-		return nil, nil, zerr(connect.CodeFailedPrecondition, IDAuthRequestHandled, keyAuthRequestHandled)
+		return nil, nil, zerr(connect.CodeFailedPrecondition, zitadelerr.AuthRequestAlreadyHandled, keyAuthRequestHandled)
 	}
 	ar.handled = true
 	return linked, params, nil

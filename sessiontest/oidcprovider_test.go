@@ -20,6 +20,7 @@ import (
 	oidcv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/oidc/v2"
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 const (
@@ -394,11 +395,11 @@ func TestOIDCLoginClientBinding(t *testing.T) {
 		t.Fatalf("bound login client: %v", err)
 	}
 	_, err := o.oidc.GetAuthRequest(as(tokNoPerm), &oidcv2.GetAuthRequestRequest{AuthRequestId: arID})
-	checkError(t, err, v1(connect.CodeNotFound, sessiontest.IDMembershipNotFound))
+	checkError(t, err, v1(connect.CodeNotFound, zitadelerr.MembershipNotFound))
 	s := o.passwordSession("u1")
 	_, err = o.oidc.CreateCallback(as(tokViewer), &oidcv2.CreateCallbackRequest{AuthRequestId: arID,
 		CallbackKind: &oidcv2.CreateCallbackRequest_Session{Session: &oidcv2.Session{SessionId: s.GetSessionId(), SessionToken: s.GetSessionToken()}}})
-	checkError(t, err, v1(connect.CodePermissionDenied, sessiontest.IDNoMatchingPermissions))
+	checkError(t, err, v1(connect.CodePermissionDenied, zitadelerr.NoMatchingPermissions))
 	// The refusals did not consume the request.
 	res, err := o.oidc.CreateCallback(as("bound-token"), &oidcv2.CreateCallbackRequest{AuthRequestId: arID,
 		CallbackKind: &oidcv2.CreateCallbackRequest_Session{Session: &oidcv2.Session{SessionId: s.GetSessionId(), SessionToken: s.GetSessionToken()}}})
@@ -435,7 +436,7 @@ func TestOIDCCallbackErrors(t *testing.T) {
 	}
 	_, err = o.oidc.CreateCallback(as(tokLogin), &oidcv2.CreateCallbackRequest{AuthRequestId: arID,
 		CallbackKind: &oidcv2.CreateCallbackRequest_Session{Session: &oidcv2.Session{SessionId: s.GetSessionId(), SessionToken: s.GetSessionToken()}}})
-	checkError(t, err, v1(connect.CodeFailedPrecondition, sessiontest.IDAuthRequestHandled))
+	checkError(t, err, v1(connect.CodeFailedPrecondition, zitadelerr.AuthRequestAlreadyHandled))
 	// response_mode=fragment puts the code in the fragment.
 	p := authorizeParams(v)
 	p.Set("response_mode", "fragment")

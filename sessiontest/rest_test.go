@@ -11,6 +11,7 @@ import (
 
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 // restClient sends plain HTTP/1.1 JSON requests, as curl does.
@@ -174,7 +175,7 @@ func TestRESTEnvelope(t *testing.T) {
 		t.Errorf("WWW-Authenticate = %q", h.Get("WWW-Authenticate"))
 	}
 	status, _, body = c.call("PATCH", "/v2/sessions/"+s.GetSessionId(), tokLogin, `{"checks": {"password": {"password": "wrong"}}}`)
-	gatewayErr(t, "wrong password", status, body, 400, 3, "Password is invalid", sessiontest.IDPasswordInvalid, "zitadel.v1.CredentialsCheckError")
+	gatewayErr(t, "wrong password", status, body, 400, 3, "Password is invalid", zitadelerr.PasswordInvalid, "zitadel.v1.CredentialsCheckError")
 	if d := body["details"].([]any)[0].(map[string]any); d["failedAttempts"] != float64(1) {
 		t.Errorf("failedAttempts = %v", d["failedAttempts"])
 	}
@@ -222,5 +223,5 @@ func TestRESTEnvelope(t *testing.T) {
 		t.Errorf("the body's sessionId was used instead of the path's")
 	}
 	status, _, body = c.call("DELETE", "/v2/sessions/"+other.GetSessionId()+"?sessionToken=stale", tokNoPerm, "")
-	gatewayErr(t, "delete with a query token", status, body, 404, 5, "membership not found", sessiontest.IDMembershipNotFound, "zitadel.v1.ErrorDetail")
+	gatewayErr(t, "delete with a query token", status, body, 404, 5, "membership not found", zitadelerr.MembershipNotFound, "zitadel.v1.ErrorDetail")
 }

@@ -15,6 +15,7 @@ import (
 	samlv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/saml/v2"
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 type scenario struct {
@@ -148,19 +149,19 @@ func scenarios() []scenario {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Lifetime: life(-5 * time.Minute)})
 			return err
 		}},
-		{name: "s04 create deactivated user", want: v1(connect.CodeFailedPrecondition, sessiontest.IDUserNotActive), run: func(e *env) error {
+		{name: "s04 create deactivated user", want: v1(connect.CodeFailedPrecondition, zitadelerr.UserNotActive), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u-inactive")}})
 			return err
 		}},
-		{name: "s05 create locked user", want: v1(connect.CodeFailedPrecondition, sessiontest.IDUserNotActive), run: func(e *env) error {
+		{name: "s05 create locked user", want: v1(connect.CodeFailedPrecondition, zitadelerr.UserNotActive), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u-locked")}})
 			return err
 		}},
-		{name: "s06 password without user", want: v1(connect.CodeFailedPrecondition, sessiontest.IDPasswordNoUser), run: func(e *env) error {
+		{name: "s06 password without user", want: v1(connect.CodeFailedPrecondition, zitadelerr.PasswordNoUser), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{Password: pwCheck(pw1)}})
 			return err
 		}},
-		{name: "s07 webauthn challenge without user", want: v1(connect.CodeFailedPrecondition, sessiontest.IDWebAuthNNoUser), run: func(e *env) error {
+		{name: "s07 webauthn challenge without user", want: v1(connect.CodeFailedPrecondition, zitadelerr.WebAuthnNoUser), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Challenges: challengeWA(uvRequired)})
 			return err
 		}},
@@ -170,12 +171,12 @@ func scenarios() []scenario {
 			return err
 		}},
 		{name: "s09 lockout after two wrong passwords", opts: []sessiontest.Option{sessiontest.WithLockoutPolicy(2, 0)},
-			want: v1(connect.CodeFailedPrecondition, sessiontest.IDUserNotActive), run: func(e *env) error {
+			want: v1(connect.CodeFailedPrecondition, zitadelerr.UserNotActive), run: func(e *env) error {
 				req := &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1"), Password: pwCheck("wrong")}}
 				_, err := e.c.CreateSession(as(tokLogin), req)
-				checkError(e.t, err, cred(connect.CodeInvalidArgument, sessiontest.IDPasswordInvalid, 1))
+				checkError(e.t, err, cred(connect.CodeInvalidArgument, zitadelerr.PasswordInvalid, 1))
 				_, err = e.c.CreateSession(as(tokLogin), req)
-				checkError(e.t, err, cred(connect.CodeInvalidArgument, sessiontest.IDPasswordInvalid, 2))
+				checkError(e.t, err, cred(connect.CodeInvalidArgument, zitadelerr.PasswordInvalid, 2))
 				_, err = e.c.CreateSession(as(tokLogin), req)
 				return err
 			}},
@@ -228,13 +229,13 @@ func scenarios() []scenario {
 			}
 			return nil
 		}},
-		{name: "s14 intent token false", want: want{code: connect.CodePermissionDenied, id: sessiontest.IDIntentTokenNotBase64, detail: "v1", msg: "Intent Token is invalid"}, run: func(e *env) error {
+		{name: "s14 intent token false", want: want{code: connect.CodePermissionDenied, id: zitadelerr.IntentTokenNotBase64, detail: "v1", msg: "Intent Token is invalid"}, run: func(e *env) error {
 			id, _, _ := e.srv.AddIntent("u1", "idp-1")
 			s := e.userSession("u1")
 			_, err := e.c.SetSession(as(tokLogin), &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Checks: &sessionv2.Checks{IdpIntent: &sessionv2.CheckIDPIntent{IdpIntentId: id, IdpIntentToken: "false"}}})
 			return err
 		}},
-		{name: "s15 intent used twice", want: v1(connect.CodeFailedPrecondition, sessiontest.IDIntentNotSucceeded), run: func(e *env) error {
+		{name: "s15 intent used twice", want: v1(connect.CodeFailedPrecondition, zitadelerr.IntentNotSucceeded), run: func(e *env) error {
 			id, tok, _ := e.srv.AddIntent("u1", "idp-1")
 			s := e.userSession("u1")
 			req := &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Checks: &sessionv2.Checks{IdpIntent: &sessionv2.CheckIDPIntent{IdpIntentId: id, IdpIntentToken: tok}}}
@@ -242,7 +243,7 @@ func scenarios() []scenario {
 			_, err := e.c.SetSession(as(tokLogin), req)
 			return err
 		}},
-		{name: "s16 intent expired", want: v1(connect.CodeFailedPrecondition, sessiontest.IDIntentExpired), run: func(e *env) error {
+		{name: "s16 intent expired", want: v1(connect.CodeFailedPrecondition, zitadelerr.IntentExpired), run: func(e *env) error {
 			id, tok, _ := e.srv.AddIntent("u1", "idp-1")
 			s := e.userSession("u1")
 			e.srv.Clock().Advance(61 * time.Minute)
@@ -262,12 +263,12 @@ func scenarios() []scenario {
 		}},
 		{name: "s18 otp sms return code then check", run: func(e *env) error { return otpFlow(e, false) }},
 		{name: "s19 otp email return code then check", run: func(e *env) error { return otpFlow(e, true) }},
-		{name: "s20 otp sms check without challenge", want: v1(connect.CodeFailedPrecondition, sessiontest.IDOTPCodeNotFound), run: func(e *env) error {
+		{name: "s20 otp sms check without challenge", want: v1(connect.CodeFailedPrecondition, zitadelerr.OTPCodeNotFound), run: func(e *env) error {
 			s := e.userSession("u2")
 			_, err := e.c.SetSession(as(tokLogin), &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Checks: &sessionv2.Checks{OtpSms: &sessionv2.CheckOTP{Code: "12345678"}}})
 			return err
 		}},
-		{name: "s21 recovery code single use", want: v1(connect.CodeInvalidArgument, sessiontest.IDRecoveryInvalid), run: func(e *env) error {
+		{name: "s21 recovery code single use", want: v1(connect.CodeInvalidArgument, zitadelerr.RecoveryInvalid), run: func(e *env) error {
 			codes, err := e.srv.AddRecoveryCodes("u2", 3)
 			if err != nil || len(codes) != 3 {
 				e.t.Fatal(err)
@@ -295,7 +296,7 @@ func scenarios() []scenario {
 			_, err := e.c.GetSession(as(tokNoPerm), &sessionv2.GetSessionRequest{SessionId: s.GetSessionId(), SessionToken: ptr(s.GetSessionToken())})
 			return err
 		}},
-		{name: "s24 set on expired session", want: v1(connect.CodeFailedPrecondition, sessiontest.IDSessionExpired), run: func(e *env) error {
+		{name: "s24 set on expired session", want: v1(connect.CodeFailedPrecondition, zitadelerr.SessionExpired), run: func(e *env) error {
 			s := e.create(tokLogin, &sessionv2.CreateSessionRequest{Lifetime: life(20 * time.Second)})
 			e.set(tokLogin, &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Lifetime: life(20 * time.Second)})
 			e.srv.Clock().Advance(21 * time.Second)
@@ -306,11 +307,11 @@ func scenarios() []scenario {
 			_, err := e.c.GetSession(as(tokLogin), &sessionv2.GetSessionRequest{})
 			return err
 		}},
-		{name: "s26 get unknown", want: v1(connect.CodeNotFound, sessiontest.IDSessionNotExisting), run: func(e *env) error {
+		{name: "s26 get unknown", want: v1(connect.CodeNotFound, zitadelerr.SessionNotExisting), run: func(e *env) error {
 			_, err := e.c.GetSession(as(tokOrg), &sessionv2.GetSessionRequest{SessionId: "unknown"})
 			return err
 		}},
-		{name: "s27 get without memberships", want: want{code: connect.CodeNotFound, id: sessiontest.IDMembershipNotFound, detail: "v1", msg: "membership not found"}, run: func(e *env) error {
+		{name: "s27 get without memberships", want: want{code: connect.CodeNotFound, id: zitadelerr.MembershipNotFound, detail: "v1", msg: "membership not found"}, run: func(e *env) error {
 			s := e.create(tokLogin, &sessionv2.CreateSessionRequest{})
 			_, err := e.c.GetSession(as(tokNoPerm), &sessionv2.GetSessionRequest{SessionId: s.GetSessionId()})
 			return err
@@ -327,18 +328,18 @@ func scenarios() []scenario {
 			}
 			return nil
 		}},
-		{name: "s30 get with stale token", want: v1(connect.CodePermissionDenied, sessiontest.IDSessionTokenPermission), run: func(e *env) error {
+		{name: "s30 get with stale token", want: v1(connect.CodePermissionDenied, zitadelerr.SessionTokenPermission), run: func(e *env) error {
 			s := e.userSession("u2")
 			e.set(tokLogin, &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Checks: &sessionv2.Checks{Totp: &sessionv2.CheckTOTP{Code: e.totp()}}})
 			_, err := e.c.GetSession(as(tokIAM), &sessionv2.GetSessionRequest{SessionId: s.GetSessionId(), SessionToken: ptr(s.GetSessionToken())})
 			return err
 		}},
-		{name: "s31 delete with invalid token", want: v1(connect.CodePermissionDenied, sessiontest.IDDeleteTokenInvalid), run: func(e *env) error {
+		{name: "s31 delete with invalid token", want: v1(connect.CodePermissionDenied, zitadelerr.DeleteTokenInvalid), run: func(e *env) error {
 			s := e.userSession("u1")
 			_, err := e.c.DeleteSession(as(tokIAM), &sessionv2.DeleteSessionRequest{SessionId: s.GetSessionId(), SessionToken: ptr("invalid")})
 			return err
 		}},
-		{name: "s32 delete with current token", want: v1(connect.CodeNotFound, sessiontest.IDSessionNotExisting), run: func(e *env) error {
+		{name: "s32 delete with current token", want: v1(connect.CodeNotFound, zitadelerr.SessionNotExisting), run: func(e *env) error {
 			s := e.userSession("u1")
 			res, err := e.c.DeleteSession(as(tokIAM), &sessionv2.DeleteSessionRequest{SessionId: s.GetSessionId(), SessionToken: ptr(s.GetSessionToken())})
 			if err != nil {
@@ -350,7 +351,7 @@ func scenarios() []scenario {
 			_, err = e.c.GetSession(as(tokIAM), &sessionv2.GetSessionRequest{SessionId: s.GetSessionId()})
 			return err
 		}},
-		{name: "s33 delete by other user without memberships", want: v1(connect.CodeNotFound, sessiontest.IDMembershipNotFound), run: func(e *env) error {
+		{name: "s33 delete by other user without memberships", want: v1(connect.CodeNotFound, zitadelerr.MembershipNotFound), run: func(e *env) error {
 			s := e.userSession("u1")
 			_, err := e.c.DeleteSession(as(tokNoPerm), &sessionv2.DeleteSessionRequest{SessionId: s.GetSessionId()})
 			return err
@@ -365,7 +366,7 @@ func scenarios() []scenario {
 			_, err := e.c.DeleteSession(as(tokOrg), &sessionv2.DeleteSessionRequest{SessionId: s.GetSessionId()})
 			return err
 		}},
-		{name: "s36 delete expired session then get", want: v1(connect.CodeNotFound, sessiontest.IDSessionNotExisting), run: func(e *env) error {
+		{name: "s36 delete expired session then get", want: v1(connect.CodeNotFound, zitadelerr.SessionNotExisting), run: func(e *env) error {
 			s := e.create(tokLogin, &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1")}, Lifetime: life(5 * time.Second)})
 			e.srv.Clock().Advance(6 * time.Second)
 			if _, err := e.c.DeleteSession(as(tokOrg), &sessionv2.DeleteSessionRequest{SessionId: s.GetSessionId(), SessionToken: ptr(s.GetSessionToken())}); err != nil {
@@ -401,15 +402,15 @@ func scenarios() []scenario {
 			expectIDs(e, list(e, tokIAM, &sessionv2.ListSessionsRequest{Queries: []*sessionv2.SearchQuery{idsQ(s.GetSessionId()), creatorQ(nil)}}), 0)
 			return nil
 		}},
-		{name: "s42a list creator query with empty id", want: v1(connect.CodeInvalidArgument, sessiontest.IDListCreatorInvalid), run: func(e *env) error {
+		{name: "s42a list creator query with empty id", want: v1(connect.CodeInvalidArgument, zitadelerr.ListCreatorInvalid), run: func(e *env) error {
 			_, err := e.c.ListSessions(as(tokIAM), &sessionv2.ListSessionsRequest{Queries: []*sessionv2.SearchQuery{creatorQ(ptr(""))}})
 			return err
 		}},
-		{name: "s42b list user agent query with empty fingerprint", want: v1(connect.CodeInvalidArgument, sessiontest.IDListUserAgentInvalid), run: func(e *env) error {
+		{name: "s42b list user agent query with empty fingerprint", want: v1(connect.CodeInvalidArgument, zitadelerr.ListUserAgentInvalid), run: func(e *env) error {
 			_, err := e.c.ListSessions(as(tokIAM), &sessionv2.ListSessionsRequest{Queries: []*sessionv2.SearchQuery{uaQ(ptr(""))}})
 			return err
 		}},
-		{name: "s42c list user agent query without caller agent", want: v1(connect.CodeInvalidArgument, sessiontest.IDListUserAgentInvalid), run: func(e *env) error {
+		{name: "s42c list user agent query without caller agent", want: v1(connect.CodeInvalidArgument, zitadelerr.ListUserAgentInvalid), run: func(e *env) error {
 			_, err := e.c.ListSessions(as(tokIAM), &sessionv2.ListSessionsRequest{Queries: []*sessionv2.SearchQuery{uaQ(nil)}})
 			return err
 		}},
@@ -432,12 +433,12 @@ func scenarios() []scenario {
 			expectIDs(e, list(e, tokIAM, &sessionv2.ListSessionsRequest{Queries: []*sessionv2.SearchQuery{idsQ(never.GetSessionId()), expQ(now, lte)}}), 0)
 			return nil
 		}},
-		{name: "s45 session token bearer without factor", want: want{code: connect.CodePermissionDenied, id: sessiontest.IDAuthFactorRequired, detail: "v1", msg: "authentication required"}, run: func(e *env) error {
+		{name: "s45 session token bearer without factor", want: want{code: connect.CodePermissionDenied, id: zitadelerr.AuthFactorRequired, detail: "v1", msg: "authentication required"}, run: func(e *env) error {
 			s := e.userSession("u3")
 			_, err := e.c.GetSession(as(s.GetSessionToken()), &sessionv2.GetSessionRequest{SessionId: s.GetSessionId()})
 			return err
 		}},
-		{name: "s46 session token bearer without mfa", want: want{code: connect.CodePermissionDenied, id: sessiontest.IDAuthFactorRequired, detail: "v1", msg: "mfa required"}, run: func(e *env) error {
+		{name: "s46 session token bearer without mfa", want: want{code: connect.CodePermissionDenied, id: zitadelerr.AuthFactorRequired, detail: "v1", msg: "mfa required"}, run: func(e *env) error {
 			s := e.passwordSession("u2")
 			_, err := e.c.ListSessions(as(s.GetSessionToken()), &sessionv2.ListSessionsRequest{})
 			return err
@@ -448,7 +449,7 @@ func scenarios() []scenario {
 			_, err := e.c.CreateSession(as(""), &sessionv2.CreateSessionRequest{})
 			return err
 		}},
-		{name: "auth unknown bearer", want: v1(connect.CodeUnauthenticated, sessiontest.IDTokenInvalid), run: func(e *env) error {
+		{name: "auth unknown bearer", want: v1(connect.CodeUnauthenticated, zitadelerr.TokenInvalid), run: func(e *env) error {
 			_, err := e.c.ListSessions(as("nope"), &sessionv2.ListSessionsRequest{})
 			return err
 		}},
@@ -460,19 +461,19 @@ func scenarios() []scenario {
 			expectIDs(e, res, 2, s.GetSessionId()) // sees only its own session; total counts both
 			return nil
 		}},
-		{name: "auth session bearer stale token", want: v1(connect.CodePermissionDenied, sessiontest.IDSessionTokenPermission), run: func(e *env) error {
+		{name: "auth session bearer stale token", want: v1(connect.CodePermissionDenied, zitadelerr.SessionTokenPermission), run: func(e *env) error {
 			s := e.passwordSession("u3")
 			e.set(tokLogin, &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Metadata: map[string][]byte{"k": []byte("v")}})
 			_, err := e.c.ListSessions(as(s.GetSessionToken()), &sessionv2.ListSessionsRequest{})
 			return err
 		}},
-		{name: "auth session bearer expired", want: v1(connect.CodePermissionDenied, sessiontest.IDAuthSessionExpired), run: func(e *env) error {
+		{name: "auth session bearer expired", want: v1(connect.CodePermissionDenied, zitadelerr.AuthSessionExpired), run: func(e *env) error {
 			s := e.create(tokLogin, &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u3"), Password: pwCheck(pw1)}, Lifetime: life(time.Minute)})
 			e.srv.Clock().Advance(2 * time.Minute)
 			_, err := e.c.ListSessions(as(s.GetSessionToken()), &sessionv2.ListSessionsRequest{})
 			return err
 		}},
-		{name: "auth session bearer deleted", want: v1(connect.CodeNotFound, sessiontest.IDSessionNotExisting), run: func(e *env) error {
+		{name: "auth session bearer deleted", want: v1(connect.CodeNotFound, zitadelerr.SessionNotExisting), run: func(e *env) error {
 			s := e.passwordSession("u3")
 			if _, err := e.c.DeleteSession(as(tokLogin), &sessionv2.DeleteSessionRequest{SessionId: s.GetSessionId()}); err != nil {
 				e.t.Fatal(err)
@@ -482,29 +483,29 @@ func scenarios() []scenario {
 		}},
 
 		// ---- permissions ----------------------------------------------------------
-		{name: "perm create with org membership only", want: v1(connect.CodeNotFound, sessiontest.IDMembershipNotFound), run: func(e *env) error {
+		{name: "perm create with org membership only", want: v1(connect.CodeNotFound, zitadelerr.MembershipNotFound), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokOrg), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1")}})
 			return err
 		}},
-		{name: "perm create without session.write", want: want{code: connect.CodePermissionDenied, id: sessiontest.IDNoMatchingPermissions, detail: "v1", msg: "No matching permissions found"}, run: func(e *env) error {
+		{name: "perm create without session.write", want: want{code: connect.CodePermissionDenied, id: zitadelerr.NoMatchingPermissions, detail: "v1", msg: "No matching permissions found"}, run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokViewer), &sessionv2.CreateSessionRequest{})
 			return err
 		}},
-		{name: "perm create resolves user before permission", want: v1(connect.CodeNotFound, sessiontest.IDUserNotFound), run: func(e *env) error {
+		{name: "perm create resolves user before permission", want: v1(connect.CodeNotFound, zitadelerr.UserNotFound), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokNoPerm), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byLogin("nobody@example.com")}})
 			return err
 		}},
-		{name: "perm set by org owner lacks write", want: v1(connect.CodePermissionDenied, sessiontest.IDNoMatchingPermissions), run: func(e *env) error {
+		{name: "perm set by org owner lacks write", want: v1(connect.CodePermissionDenied, zitadelerr.NoMatchingPermissions), run: func(e *env) error {
 			s := e.userSession("u1")
 			_, err := e.c.SetSession(as(tokOrg), &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Metadata: map[string][]byte{"a": []byte("b")}})
 			return err
 		}},
-		{name: "perm set by creator without memberships", want: v1(connect.CodeNotFound, sessiontest.IDMembershipNotFound), run: func(e *env) error {
+		{name: "perm set by creator without memberships", want: v1(connect.CodeNotFound, zitadelerr.MembershipNotFound), run: func(e *env) error {
 			s := e.userSession("u1")
 			_, err := e.c.SetSession(as(tokNoPerm), &sessionv2.SetSessionRequest{SessionId: s.GetSessionId()})
 			return err
 		}},
-		{name: "perm get by org owner of other org", want: v1(connect.CodeNotFound, sessiontest.IDMembershipNotFound), run: func(e *env) error {
+		{name: "perm get by org owner of other org", want: v1(connect.CodeNotFound, zitadelerr.MembershipNotFound), run: func(e *env) error {
 			s := e.userSession("u3") // orgB
 			_, err := e.c.GetSession(as(tokOrg), &sessionv2.GetSessionRequest{SessionId: s.GetSessionId()})
 			return err
@@ -514,7 +515,7 @@ func scenarios() []scenario {
 			_, err := e.c.GetSession(as(tokOrg), &sessionv2.GetSessionRequest{SessionId: s.GetSessionId()})
 			return err
 		}},
-		{name: "perm get session without user needs instance read", want: v1(connect.CodeNotFound, sessiontest.IDMembershipNotFound), run: func(e *env) error {
+		{name: "perm get session without user needs instance read", want: v1(connect.CodeNotFound, zitadelerr.MembershipNotFound), run: func(e *env) error {
 			s := e.create(tokLogin, &sessionv2.CreateSessionRequest{})
 			_, err := e.c.GetSession(as(tokOrg), &sessionv2.GetSessionRequest{SessionId: s.GetSessionId()})
 			return err
@@ -525,7 +526,7 @@ func scenarios() []scenario {
 			expectIDs(e, list(e, tokAgent, &sessionv2.ListSessionsRequest{Queries: []*sessionv2.SearchQuery{uaQ(nil)}}), 1, s.GetSessionId())
 			return nil
 		}},
-		{name: "perm delete by creator without delete permission", want: v1(connect.CodePermissionDenied, sessiontest.IDNoMatchingPermissions), run: func(e *env) error {
+		{name: "perm delete by creator without delete permission", want: v1(connect.CodePermissionDenied, zitadelerr.NoMatchingPermissions), run: func(e *env) error {
 			if err := e.srv.AddAccessToken("writer", "writer", sessiontest.PermissionSessionWrite); err != nil {
 				e.t.Fatal(err)
 			}
@@ -548,11 +549,11 @@ func scenarios() []scenario {
 			e.passwordSession("u-initial")
 			return nil
 		}},
-		{name: "user not found", want: v1(connect.CodeNotFound, sessiontest.IDUserNotFound), run: func(e *env) error {
+		{name: "user not found", want: v1(connect.CodeNotFound, zitadelerr.UserNotFound), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("nobody")}})
 			return err
 		}},
-		{name: "set terminated session", want: v1(connect.CodeFailedPrecondition, sessiontest.IDSessionTerminated), run: func(e *env) error {
+		{name: "set terminated session", want: v1(connect.CodeFailedPrecondition, zitadelerr.SessionTerminated), run: func(e *env) error {
 			s := e.userSession("u1")
 			if _, err := e.c.DeleteSession(as(tokLogin), &sessionv2.DeleteSessionRequest{SessionId: s.GetSessionId()}); err != nil {
 				e.t.Fatal(err)
@@ -567,7 +568,7 @@ func scenarios() []scenario {
 			}
 			return nil
 		}},
-		{name: "set unknown id with change", want: v1(connect.CodeNotFound, sessiontest.IDSessionNotExisting), run: func(e *env) error {
+		{name: "set unknown id with change", want: v1(connect.CodeNotFound, zitadelerr.SessionNotExisting), run: func(e *env) error {
 			res := e.set(tokLogin, &sessionv2.SetSessionRequest{SessionId: "123456", Metadata: map[string][]byte{"a": []byte("b")}})
 			if res.GetSessionToken() == "" {
 				e.t.Errorf("want a token")
@@ -591,7 +592,7 @@ func scenarios() []scenario {
 			}
 			return nil
 		}},
-		{name: "all or nothing keeps failed attempts", want: v1(connect.CodeInvalidArgument, sessiontest.IDTOTPInvalid), run: func(e *env) error {
+		{name: "all or nothing keeps failed attempts", want: v1(connect.CodeInvalidArgument, zitadelerr.TOTPInvalid), run: func(e *env) error {
 			s := e.userSession("u2")
 			_, err := e.c.SetSession(as(tokLogin), &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(),
 				Checks: &sessionv2.Checks{Password: pwCheck(pw1), Totp: &sessionv2.CheckTOTP{Code: "000000"}}, Metadata: map[string][]byte{"x": []byte("y")}})
@@ -632,7 +633,7 @@ func scenarios() []scenario {
 			_, err := e.c.GetSession(as(tokLogin), &sessionv2.GetSessionRequest{SessionId: s.GetSessionId(), SessionToken: ptr("")})
 			return err
 		}},
-		{name: "lock user hides sessions", want: v1(connect.CodeNotFound, sessiontest.IDSessionNotExisting), run: func(e *env) error {
+		{name: "lock user hides sessions", want: v1(connect.CodeNotFound, zitadelerr.SessionNotExisting), run: func(e *env) error {
 			s := e.userSession("u1")
 			if err := e.srv.LockUser("u1"); err != nil {
 				e.t.Fatal(err)
@@ -646,68 +647,68 @@ func scenarios() []scenario {
 		}},
 
 		// ---- password -----------------------------------------------------------------
-		{name: "password wrong", want: cred(connect.CodeInvalidArgument, sessiontest.IDPasswordInvalid, 1), run: func(e *env) error {
+		{name: "password wrong", want: cred(connect.CodeInvalidArgument, zitadelerr.PasswordInvalid, 1), run: func(e *env) error {
 			s := e.userSession("u1")
 			_, err := e.c.SetSession(as(tokLogin), &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Checks: &sessionv2.Checks{Password: pwCheck("nope")}})
 			return err
 		}},
-		{name: "password not set", want: v1(connect.CodeFailedPrecondition, sessiontest.IDPasswordNotSet), run: func(e *env) error {
+		{name: "password not set", want: v1(connect.CodeFailedPrecondition, zitadelerr.PasswordNotSet), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u-nopw"), Password: pwCheck(pw1)}})
 			return err
 		}},
-		{name: "password user locked", want: cred(connect.CodeFailedPrecondition, sessiontest.IDPasswordLocked, 0), run: func(e *env) error {
+		{name: "password user locked", want: cred(connect.CodeFailedPrecondition, zitadelerr.PasswordLocked, 0), run: func(e *env) error {
 			s := e.userSession("u1")
 			_ = e.srv.LockUser("u1")
 			_, err := e.c.SetSession(as(tokLogin), &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Checks: &sessionv2.Checks{Password: pwCheck(pw1)}})
 			return err
 		}},
-		{name: "password user removed", want: v1(connect.CodeFailedPrecondition, sessiontest.IDPasswordUserGone), run: func(e *env) error {
+		{name: "password user removed", want: v1(connect.CodeFailedPrecondition, zitadelerr.PasswordUserGone), run: func(e *env) error {
 			s := e.userSession("u1")
 			if err := e.srv.RemoveUser("u1"); err != nil {
 				e.t.Fatal(err)
 			}
 			_, err := e.c.GetSession(as(tokIAM), &sessionv2.GetSessionRequest{SessionId: s.GetSessionId()})
-			checkError(e.t, err, v1(connect.CodeNotFound, sessiontest.IDSessionNotExisting))
+			checkError(e.t, err, v1(connect.CodeNotFound, zitadelerr.SessionNotExisting))
 			_, err = e.c.SetSession(as(tokLogin), &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Checks: &sessionv2.Checks{Password: pwCheck(pw1)}})
 			return err
 		}},
 		{name: "password success resets counter", run: func(e *env) error {
 			s := e.userSession("u1")
 			_, err := e.c.SetSession(as(tokLogin), &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Checks: &sessionv2.Checks{Password: pwCheck("nope")}})
-			checkError(e.t, err, cred(connect.CodeInvalidArgument, sessiontest.IDPasswordInvalid, 1))
+			checkError(e.t, err, cred(connect.CodeInvalidArgument, zitadelerr.PasswordInvalid, 1))
 			e.set(tokLogin, &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Checks: &sessionv2.Checks{Password: pwCheck(pw1)}})
 			e.expectFailed("u1", 0, 0)
 			return nil
 		}},
 
 		// ---- intents ------------------------------------------------------------------
-		{name: "intent without user", want: v1(connect.CodeFailedPrecondition, sessiontest.IDIntentNoUser), run: func(e *env) error {
+		{name: "intent without user", want: v1(connect.CodeFailedPrecondition, zitadelerr.IntentNoUser), run: func(e *env) error {
 			id, tok, _ := e.srv.AddIntent("u1", "idp-1")
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{IdpIntent: &sessionv2.CheckIDPIntent{IdpIntentId: id, IdpIntentToken: tok}}})
 			return err
 		}},
-		{name: "intent of other user", want: v1(connect.CodeFailedPrecondition, sessiontest.IDIntentOtherUser), run: func(e *env) error {
+		{name: "intent of other user", want: v1(connect.CodeFailedPrecondition, zitadelerr.IntentOtherUser), run: func(e *env) error {
 			id, tok, _ := e.srv.AddIntent("u2", "idp-1")
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1"), IdpIntent: &sessionv2.CheckIDPIntent{IdpIntentId: id, IdpIntentToken: tok}}})
 			return err
 		}},
-		{name: "intent not succeeded", want: v1(connect.CodeFailedPrecondition, sessiontest.IDIntentNotSucceeded), run: func(e *env) error {
+		{name: "intent not succeeded", want: v1(connect.CodeFailedPrecondition, zitadelerr.IntentNotSucceeded), run: func(e *env) error {
 			id, tok, _ := e.srv.AddIntent("u1", "idp-1", sessiontest.IntentInState(sessiontest.IntentFailed))
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1"), IdpIntent: &sessionv2.CheckIDPIntent{IdpIntentId: id, IdpIntentToken: tok}}})
 			return err
 		}},
-		{name: "intent token of another intent", want: v1(connect.CodePermissionDenied, sessiontest.IDIntentTokenOtherIntent), run: func(e *env) error {
+		{name: "intent token of another intent", want: v1(connect.CodePermissionDenied, zitadelerr.IntentTokenOtherIntent), run: func(e *env) error {
 			id, _, _ := e.srv.AddIntent("u1", "idp-1")
 			_, tok2, _ := e.srv.AddIntent("u1", "idp-1")
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1"), IdpIntent: &sessionv2.CheckIDPIntent{IdpIntentId: id, IdpIntentToken: tok2}}})
 			return err
 		}},
-		{name: "intent token undecryptable", want: v1(connect.CodePermissionDenied, sessiontest.IDIntentTokenUndecrypt), run: func(e *env) error {
+		{name: "intent token undecryptable", want: v1(connect.CodePermissionDenied, zitadelerr.IntentTokenUndecryptable), run: func(e *env) error {
 			id, _, _ := e.srv.AddIntent("u1", "idp-1")
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1"), IdpIntent: &sessionv2.CheckIDPIntent{IdpIntentId: id, IdpIntentToken: "Zm9vYmFy"}}})
 			return err
 		}},
-		{name: "intent with explicit expiry", want: v1(connect.CodeFailedPrecondition, sessiontest.IDIntentExpired), run: func(e *env) error {
+		{name: "intent with explicit expiry", want: v1(connect.CodeFailedPrecondition, zitadelerr.IntentExpired), run: func(e *env) error {
 			id, tok, _ := e.srv.AddIntent("u1", "idp-1", sessiontest.IntentExpiry(epoch.Add(time.Minute)))
 			e.srv.Clock().Advance(2 * time.Minute)
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1"), IdpIntent: &sessionv2.CheckIDPIntent{IdpIntentId: id, IdpIntentToken: tok}}})
@@ -717,37 +718,37 @@ func scenarios() []scenario {
 			id, tok, _ := e.srv.AddIntent("u1", "idp-1")
 			check := &sessionv2.CheckIDPIntent{IdpIntentId: id, IdpIntentToken: tok}
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1"), IdpIntent: check, Totp: &sessionv2.CheckTOTP{Code: "123456"}}})
-			checkError(e.t, err, v1(connect.CodeFailedPrecondition, sessiontest.IDTOTPNotReady))
+			checkError(e.t, err, v1(connect.CodeFailedPrecondition, zitadelerr.TOTPNotReady))
 			e.create(tokLogin, &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1"), IdpIntent: check}})
 			return nil
 		}},
 
 		// ---- webauthn -------------------------------------------------------------------
-		{name: "webauthn no credentials", want: v1(connect.CodeInternal, sessiontest.IDWebAuthNBeginLogin), run: func(e *env) error {
+		{name: "webauthn no credentials", want: v1(connect.CodeInternal, zitadelerr.WebAuthnBeginLogin), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u3")}, Challenges: challengeWA(uvRequired)})
 			return err
 		}},
-		{name: "webauthn wrong domain", want: v1(connect.CodeInternal, sessiontest.IDWebAuthNBeginLogin), run: func(e *env) error {
+		{name: "webauthn wrong domain", want: v1(connect.CodeInternal, zitadelerr.WebAuthnBeginLogin), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1")},
 				Challenges: &sessionv2.RequestChallenges{WebAuthN: &sessionv2.RequestChallenges_WebAuthN{Domain: "other.example.com", UserVerificationRequirement: uvRequired}}})
 			return err
 		}},
-		{name: "webauthn user not active", want: v1(connect.CodeFailedPrecondition, sessiontest.IDWebAuthNUserNotActive), run: func(e *env) error {
+		{name: "webauthn user not active", want: v1(connect.CodeFailedPrecondition, zitadelerr.WebAuthnUserNotActive), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u-initial")}, Challenges: challengeWA(uvRequired)})
 			return err
 		}},
-		{name: "webauthn check without challenge", want: v1(connect.CodeFailedPrecondition, sessiontest.IDWebAuthNNoChallenge), run: func(e *env) error {
+		{name: "webauthn check without challenge", want: v1(connect.CodeFailedPrecondition, zitadelerr.WebAuthnNoChallenge), run: func(e *env) error {
 			data, _ := structpb.NewStruct(map[string]any{"id": "x"})
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1"), WebAuthN: &sessionv2.CheckWebAuthN{CredentialAssertionData: data}}})
 			return err
 		}},
-		{name: "webauthn unparsable assertion", want: v1(connect.CodeInternal, sessiontest.IDWebAuthNParse), run: func(e *env) error {
+		{name: "webauthn unparsable assertion", want: v1(connect.CodeInternal, zitadelerr.WebAuthnParse), run: func(e *env) error {
 			s := e.create(tokLogin, &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1")}, Challenges: challengeWA(uvRequired)})
 			data, _ := structpb.NewStruct(map[string]any{"foo": "bar"})
 			_, err := e.c.SetSession(as(tokLogin), &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Checks: &sessionv2.Checks{WebAuthN: &sessionv2.CheckWebAuthN{CredentialAssertionData: data}}})
 			return err
 		}},
-		{name: "webauthn missing user verification", want: v1(connect.CodeInternal, sessiontest.IDWebAuthNValidate), run: func(e *env) error {
+		{name: "webauthn missing user verification", want: v1(connect.CodeInternal, zitadelerr.WebAuthnValidate), run: func(e *env) error {
 			s := e.create(tokLogin, &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1")}, Challenges: challengeWA(uvRequired)})
 			a, err := e.key.Assert(s.GetChallenges().GetWebAuthN().GetPublicKeyCredentialRequestOptions(), false)
 			if err != nil {
@@ -759,7 +760,7 @@ func scenarios() []scenario {
 			e.set(tokLogin, &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Checks: &sessionv2.Checks{WebAuthN: &sessionv2.CheckWebAuthN{CredentialAssertionData: a2}}})
 			return err
 		}},
-		{name: "webauthn unknown credential", want: v1(connect.CodeFailedPrecondition, sessiontest.IDWebAuthNUnknownCred), run: func(e *env) error {
+		{name: "webauthn unknown credential", want: v1(connect.CodeFailedPrecondition, zitadelerr.WebAuthnUnknownCredential), run: func(e *env) error {
 			s := e.create(tokLogin, &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1")}, Challenges: challengeWA(uvRequired)})
 			a, err := e.key.Assert(s.GetChallenges().GetWebAuthN().GetPublicKeyCredentialRequestOptions(), true)
 			if err != nil {
@@ -772,11 +773,11 @@ func scenarios() []scenario {
 		}},
 
 		// ---- totp ------------------------------------------------------------------------
-		{name: "totp without user", want: v1(connect.CodeInvalidArgument, sessiontest.IDTOTPNoUser), run: func(e *env) error {
+		{name: "totp without user", want: v1(connect.CodeInvalidArgument, zitadelerr.TOTPNoUser), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{Totp: &sessionv2.CheckTOTP{Code: "123456"}}})
 			return err
 		}},
-		{name: "totp not ready", want: v1(connect.CodeFailedPrecondition, sessiontest.IDTOTPNotReady), run: func(e *env) error {
+		{name: "totp not ready", want: v1(connect.CodeFailedPrecondition, zitadelerr.TOTPNotReady), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1"), Totp: &sessionv2.CheckTOTP{Code: "123456"}}})
 			return err
 		}},
@@ -786,44 +787,44 @@ func scenarios() []scenario {
 			e.create(tokLogin, &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u2"), Totp: &sessionv2.CheckTOTP{Code: code}}})
 			e.srv.Clock().Advance(60 * time.Second)
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u2"), Totp: &sessionv2.CheckTOTP{Code: code}}})
-			checkError(e.t, err, v1(connect.CodeInvalidArgument, sessiontest.IDTOTPInvalid))
+			checkError(e.t, err, v1(connect.CodeInvalidArgument, zitadelerr.TOTPInvalid))
 			return nil
 		}},
-		{name: "totp locked after max otp attempts", opts: []sessiontest.Option{sessiontest.WithLockoutPolicy(0, 1)}, want: v1(connect.CodeFailedPrecondition, sessiontest.IDTOTPLocked), run: func(e *env) error {
+		{name: "totp locked after max otp attempts", opts: []sessiontest.Option{sessiontest.WithLockoutPolicy(0, 1)}, want: v1(connect.CodeFailedPrecondition, zitadelerr.TOTPLocked), run: func(e *env) error {
 			s := e.userSession("u2")
 			_, err := e.c.SetSession(as(tokLogin), &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Checks: &sessionv2.Checks{Totp: &sessionv2.CheckTOTP{Code: "000000"}}})
-			checkError(e.t, err, v1(connect.CodeInvalidArgument, sessiontest.IDTOTPInvalid))
+			checkError(e.t, err, v1(connect.CodeInvalidArgument, zitadelerr.TOTPInvalid))
 			_, err = e.c.SetSession(as(tokLogin), &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Checks: &sessionv2.Checks{Totp: &sessionv2.CheckTOTP{Code: e.totp()}}})
 			return err
 		}},
 
 		// ---- otp sms / email ------------------------------------------------------------------
-		{name: "otp sms challenge without user", want: v1(connect.CodeFailedPrecondition, sessiontest.IDOTPSMSChallengeNoUser), run: func(e *env) error {
+		{name: "otp sms challenge without user", want: v1(connect.CodeFailedPrecondition, zitadelerr.OTPSMSChallengeNoUser), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Challenges: &sessionv2.RequestChallenges{OtpSms: &sessionv2.RequestChallenges_OTPSMS{ReturnCode: true}}})
 			return err
 		}},
-		{name: "otp email challenge without user", want: v1(connect.CodeFailedPrecondition, sessiontest.IDOTPEmailChallengeNoUser), run: func(e *env) error {
+		{name: "otp email challenge without user", want: v1(connect.CodeFailedPrecondition, zitadelerr.OTPEmailChallengeNoUser), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Challenges: &sessionv2.RequestChallenges{OtpEmail: &sessionv2.RequestChallenges_OTPEmail{}}})
 			return err
 		}},
-		{name: "otp sms challenge not ready", want: v1(connect.CodeFailedPrecondition, sessiontest.IDOTPSMSNotReady), run: func(e *env) error {
+		{name: "otp sms challenge not ready", want: v1(connect.CodeFailedPrecondition, zitadelerr.OTPSMSNotReady), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1")}, Challenges: &sessionv2.RequestChallenges{OtpSms: &sessionv2.RequestChallenges_OTPSMS{}}})
 			return err
 		}},
-		{name: "otp email challenge not ready", want: v1(connect.CodeFailedPrecondition, sessiontest.IDOTPEmailNotReady), run: func(e *env) error {
+		{name: "otp email challenge not ready", want: v1(connect.CodeFailedPrecondition, zitadelerr.OTPEmailNotReady), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1")}, Challenges: &sessionv2.RequestChallenges{OtpEmail: &sessionv2.RequestChallenges_OTPEmail{}}})
 			return err
 		}},
-		{name: "otp email url template parse error", want: v1(connect.CodeInvalidArgument, sessiontest.IDURLTemplateParse), run: func(e *env) error {
+		{name: "otp email url template parse error", want: v1(connect.CodeInvalidArgument, zitadelerr.URLTemplateParse), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u2")}, Challenges: emailSend("https://x/{{.Code"), Lifetime: life(time.Minute)})
 			return err
 		}},
-		{name: "otp email url template execute error", want: v1(connect.CodeInvalidArgument, sessiontest.IDURLTemplateExecute), run: func(e *env) error {
+		{name: "otp email url template execute error", want: v1(connect.CodeInvalidArgument, zitadelerr.URLTemplateExecute), run: func(e *env) error {
 			s := e.userSession("u2")
 			_, err := e.c.SetSession(as(tokLogin), &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Challenges: emailSend("https://x/{{.Nope}}")})
 			return err
 		}},
-		{name: "otp email url template too long", want: v1(connect.CodeInvalidArgument, sessiontest.IDURLTemplateExecute), run: func(e *env) error {
+		{name: "otp email url template too long", want: v1(connect.CodeInvalidArgument, zitadelerr.URLTemplateExecute), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u2")}, Challenges: emailSend("{{range 1000000000}}xxxxxxxx{{end}}")})
 			return err
 		}},
@@ -856,20 +857,20 @@ func scenarios() []scenario {
 			}
 			return nil
 		}},
-		{name: "otp check without user", want: v1(connect.CodeInvalidArgument, sessiontest.IDOTPCheckNoUser), run: func(e *env) error {
+		{name: "otp check without user", want: v1(connect.CodeInvalidArgument, zitadelerr.OTPCheckNoUser), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{OtpEmail: &sessionv2.CheckOTP{Code: "1"}}})
 			return err
 		}},
-		{name: "otp check factor missing", want: v1(connect.CodeFailedPrecondition, sessiontest.IDOTPCheckNotReady), run: func(e *env) error {
+		{name: "otp check factor missing", want: v1(connect.CodeFailedPrecondition, zitadelerr.OTPCheckNotReady), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1"), OtpSms: &sessionv2.CheckOTP{Code: "1"}}})
 			return err
 		}},
-		{name: "otp check wrong code", want: v1(connect.CodeInvalidArgument, sessiontest.IDOTPCodeInvalid), run: func(e *env) error {
+		{name: "otp check wrong code", want: v1(connect.CodeInvalidArgument, zitadelerr.OTPCodeInvalid), run: func(e *env) error {
 			s, _ := otpChallenge(e, false)
 			_, err := e.c.SetSession(as(tokLogin), &sessionv2.SetSessionRequest{SessionId: s, Checks: &sessionv2.Checks{OtpSms: &sessionv2.CheckOTP{Code: "00000000"}}})
 			return err
 		}},
-		{name: "otp check expired code", want: v1(connect.CodeFailedPrecondition, sessiontest.IDOTPCodeExpired), run: func(e *env) error {
+		{name: "otp check expired code", want: v1(connect.CodeFailedPrecondition, zitadelerr.OTPCodeExpired), run: func(e *env) error {
 			s, code := otpChallenge(e, true)
 			e.srv.Clock().Advance(4 * time.Minute)
 			e.srv.Clock().Advance(61 * time.Second)
@@ -877,31 +878,31 @@ func scenarios() []scenario {
 			e.expectFailed("u2", 0, 1)
 			return err
 		}},
-		{name: "otp check code used twice", want: v1(connect.CodeFailedPrecondition, sessiontest.IDOTPCodeNotFound), run: func(e *env) error {
+		{name: "otp check code used twice", want: v1(connect.CodeFailedPrecondition, zitadelerr.OTPCodeNotFound), run: func(e *env) error {
 			s, code := otpChallenge(e, false)
 			req := &sessionv2.SetSessionRequest{SessionId: s, Checks: &sessionv2.Checks{OtpSms: &sessionv2.CheckOTP{Code: code}}}
 			e.set(tokLogin, req)
 			_, err := e.c.SetSession(as(tokLogin), req)
 			return err
 		}},
-		{name: "otp check user locked", opts: []sessiontest.Option{sessiontest.WithLockoutPolicy(0, 1)}, want: v1(connect.CodeFailedPrecondition, sessiontest.IDOTPLocked), run: func(e *env) error {
+		{name: "otp check user locked", opts: []sessiontest.Option{sessiontest.WithLockoutPolicy(0, 1)}, want: v1(connect.CodeFailedPrecondition, zitadelerr.OTPLocked), run: func(e *env) error {
 			s, code := otpChallenge(e, false)
 			_, err := e.c.SetSession(as(tokLogin), &sessionv2.SetSessionRequest{SessionId: s, Checks: &sessionv2.Checks{OtpSms: &sessionv2.CheckOTP{Code: "00000000"}}})
-			checkError(e.t, err, v1(connect.CodeInvalidArgument, sessiontest.IDOTPCodeInvalid))
+			checkError(e.t, err, v1(connect.CodeInvalidArgument, zitadelerr.OTPCodeInvalid))
 			_, err = e.c.SetSession(as(tokLogin), &sessionv2.SetSessionRequest{SessionId: s, Checks: &sessionv2.Checks{OtpSms: &sessionv2.CheckOTP{Code: code}}})
 			return err
 		}},
 
 		// ---- recovery codes --------------------------------------------------------------------
-		{name: "recovery without user", want: v1(connect.CodeInvalidArgument, sessiontest.IDRecoveryNoUser), run: func(e *env) error {
+		{name: "recovery without user", want: v1(connect.CodeInvalidArgument, zitadelerr.RecoveryNoUser), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{RecoveryCode: &sessionv2.CheckRecoveryCode{Code: "x"}}})
 			return err
 		}},
-		{name: "recovery none generated", want: v1(connect.CodeFailedPrecondition, sessiontest.IDRecoveryNotReady), run: func(e *env) error {
+		{name: "recovery none generated", want: v1(connect.CodeFailedPrecondition, zitadelerr.RecoveryNotReady), run: func(e *env) error {
 			_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u1"), RecoveryCode: &sessionv2.CheckRecoveryCode{Code: "x"}}})
 			return err
 		}},
-		{name: "recovery user locked", want: v1(connect.CodeFailedPrecondition, sessiontest.IDRecoveryLocked), run: func(e *env) error {
+		{name: "recovery user locked", want: v1(connect.CodeFailedPrecondition, zitadelerr.RecoveryLocked), run: func(e *env) error {
 			codes, _ := e.srv.AddRecoveryCodes("u2", 1)
 			s := e.userSession("u2")
 			_ = e.srv.LockUser("u2")

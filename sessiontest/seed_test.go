@@ -20,6 +20,7 @@ import (
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 	"github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2/sessionv2connect"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 // fullSeed uses every seed field; publicKey is a DER SubjectPublicKeyInfo.
@@ -94,7 +95,7 @@ func TestSeedEveryField(t *testing.T) {
 		t.Fatalf("seeded recovery code: %v", err)
 	}
 	_, err = create("login", &sessionv2.Checks{User: byLogin("alice"), RecoveryCode: &sessionv2.CheckRecoveryCode{Code: "AAAA-1111"}})
-	checkError(t, err, v1(connect.CodeInvalidArgument, sessiontest.IDRecoveryInvalid))
+	checkError(t, err, v1(connect.CodeInvalidArgument, zitadelerr.RecoveryInvalid))
 	// intents: by user, by IdP link, failed, expired
 	intent := func(id, tok string) error {
 		_, err := create("login", &sessionv2.Checks{User: byLogin("alice"), IdpIntent: &sessionv2.CheckIDPIntent{IdpIntentId: id, IdpIntentToken: tok}})
@@ -102,29 +103,29 @@ func TestSeedEveryField(t *testing.T) {
 	}
 	checkError(t, intent("i-1", "aW50ZW50LW9uZQ"), want{})
 	checkError(t, intent("i-2", "aW50ZW50LXR3bw"), want{})
-	checkError(t, intent("i-3", "aW50ZW50LXRocmVl"), v1(connect.CodeFailedPrecondition, sessiontest.IDIntentNotSucceeded))
-	checkError(t, intent("i-4", "aW50ZW50LWZvdXI"), v1(connect.CodeFailedPrecondition, sessiontest.IDIntentExpired))
-	checkError(t, intent("i-4", "aW50ZW50LW9uZQ"), v1(connect.CodePermissionDenied, sessiontest.IDIntentTokenOtherIntent))
+	checkError(t, intent("i-3", "aW50ZW50LXRocmVl"), v1(connect.CodeFailedPrecondition, zitadelerr.IntentNotSucceeded))
+	checkError(t, intent("i-4", "aW50ZW50LWZvdXI"), v1(connect.CodeFailedPrecondition, zitadelerr.IntentExpired))
+	checkError(t, intent("i-4", "aW50ZW50LW9uZQ"), v1(connect.CodePermissionDenied, zitadelerr.IntentTokenOtherIntent))
 	// states and machine users
 	if _, err := create("login", &sessionv2.Checks{User: byLogin("bob"), Password: pwCheck("Password1!")}); err != nil {
 		t.Errorf("initial user: %v", err)
 	}
 	_, err = create("login", &sessionv2.Checks{User: byLogin("robot"), Password: pwCheck("x")})
-	checkError(t, err, v1(connect.CodeFailedPrecondition, sessiontest.IDPasswordUserGone))
+	checkError(t, err, v1(connect.CodeFailedPrecondition, zitadelerr.PasswordUserGone))
 	// the organization's lockout policy: 2 password attempts (bob's organization has none)
 	for i := 1; i <= 2; i++ {
 		_, err = create("login", &sessionv2.Checks{User: byLogin("alice"), Password: pwCheck("wrong")})
-		checkError(t, err, cred(connect.CodeInvalidArgument, sessiontest.IDPasswordInvalid, int32(i)))
+		checkError(t, err, cred(connect.CodeInvalidArgument, zitadelerr.PasswordInvalid, int32(i)))
 	}
 	_, err = create("login", &sessionv2.Checks{User: byLogin("alice")})
-	checkError(t, err, v1(connect.CodeFailedPrecondition, sessiontest.IDUserNotActive))
+	checkError(t, err, v1(connect.CodeFailedPrecondition, zitadelerr.UserNotActive))
 	for i := 1; i <= 3; i++ {
 		_, err = create("login", &sessionv2.Checks{User: byLogin("bob"), Password: pwCheck("wrong")})
-		checkError(t, err, cred(connect.CodeInvalidArgument, sessiontest.IDPasswordInvalid, int32(i)))
+		checkError(t, err, cred(connect.CodeInvalidArgument, zitadelerr.PasswordInvalid, int32(i)))
 	}
 	// tokens: organization scope and user agent binding
 	_, err = c.CreateSession(as("org"), &sessionv2.CreateSessionRequest{})
-	checkError(t, err, v1(connect.CodeNotFound, sessiontest.IDMembershipNotFound))
+	checkError(t, err, v1(connect.CodeNotFound, zitadelerr.MembershipNotFound))
 	fp, err := c.CreateSession(as("login"), &sessionv2.CreateSessionRequest{UserAgent: &sessionv2.UserAgent{FingerprintId: ptr("fp-1")}})
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 	"github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2/sessionv2connect"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 func inProcessClient(srv *sessiontest.Server) sessionv2connect.SessionServiceClient {
@@ -56,7 +57,7 @@ func TestInProcess(t *testing.T) {
 	loginFlow(t, inProcessClient(srv), srv.Clock())
 	// errors keep their details in process too
 	_, err := inProcessClient(srv).GetSession(as(tokLogin), &sessionv2.GetSessionRequest{SessionId: "1"})
-	checkError(t, err, v1(connect.CodeNotFound, sessiontest.IDSessionNotExisting))
+	checkError(t, err, v1(connect.CodeNotFound, zitadelerr.SessionNotExisting))
 	_, err = inProcessClient(srv).GetSession(as(""), &sessionv2.GetSessionRequest{SessionId: "1"})
 	checkError(t, err, want{code: connect.CodeUnauthenticated, detail: "none"})
 	srv.Close() // closing an unstarted server is fine
@@ -207,14 +208,14 @@ func TestClockExpiry(t *testing.T) {
 	check := &sessionv2.Checks{OtpSms: &sessionv2.CheckOTP{Code: res.GetChallenges().GetOtpSms()}}
 	clock.Advance(5*time.Minute + time.Second) // OTP codes expire after 5 minutes
 	_, err = c.SetSession(as(tokLogin), &sessionv2.SetSessionRequest{SessionId: res.GetSessionId(), Checks: check})
-	checkError(t, err, v1(connect.CodeFailedPrecondition, sessiontest.IDOTPCodeExpired))
+	checkError(t, err, v1(connect.CodeFailedPrecondition, zitadelerr.OTPCodeExpired))
 	clock.Set(epoch.Add(10*time.Minute - time.Second)) // still valid session
 	if _, err := c.SetSession(as(tokLogin), &sessionv2.SetSessionRequest{SessionId: res.GetSessionId(), Metadata: map[string][]byte{"a": []byte("b")}}); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(2 * time.Second) // now expired
 	_, err = c.SetSession(as(tokLogin), &sessionv2.SetSessionRequest{SessionId: res.GetSessionId(), Metadata: map[string][]byte{"a": []byte("b")}})
-	checkError(t, err, v1(connect.CodeFailedPrecondition, sessiontest.IDSessionExpired))
+	checkError(t, err, v1(connect.CodeFailedPrecondition, zitadelerr.SessionExpired))
 	got, err := c.GetSession(as(tokLogin), &sessionv2.GetSessionRequest{SessionId: res.GetSessionId()})
 	if err != nil || !got.GetSession().GetExpirationDate().AsTime().Equal(epoch.Add(10*time.Minute)) {
 		t.Fatalf("Get = %v, %v", got, err)
@@ -315,7 +316,7 @@ func TestLoadSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.CreateSession(as("t2"), &sessionv2.CreateSessionRequest{})
-	checkError(t, err, v1(connect.CodeNotFound, sessiontest.IDMembershipNotFound))
+	checkError(t, err, v1(connect.CodeNotFound, zitadelerr.MembershipNotFound))
 
 	for in, wantSub := range map[string]string{
 		`{"users":[{"id":"u1","loginName":"a","pasword":"x"}]}`: `"pasword"`,
@@ -349,5 +350,5 @@ func TestOtherRPCsUnimplemented(t *testing.T) {
 		t.Fatalf("err = %v, want unimplemented", err)
 	}
 	_, err = c.GetAuthRequest(as("t"), &oidcv2.GetAuthRequestRequest{AuthRequestId: "V2_1"})
-	checkError(t, err, v1(connect.CodeNotFound, sessiontest.IDAuthRequestNotFound))
+	checkError(t, err, v1(connect.CodeNotFound, zitadelerr.LoginRequestNotFound))
 }

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 // Authenticator is a virtual WebAuthn authenticator (a software security key
@@ -221,10 +222,10 @@ func credsOf(u *userRec, rpID string, passwordless bool) *waUser {
 func (s *Server) webauthnUser(w *work) (*userRec, error) {
 	u := w.user
 	if u == nil {
-		return nil, zerr(connect.CodeFailedPrecondition, IDWebAuthNNoUser, keyUserIDMissing)
+		return nil, zerr(connect.CodeFailedPrecondition, zitadelerr.WebAuthnNoUser, keyUserIDMissing)
 	}
 	if u.removed || u.state != UserStateActive || u.machine {
-		return nil, zerr(connect.CodeFailedPrecondition, IDWebAuthNUserNotActive, keyUserNotFound)
+		return nil, zerr(connect.CodeFailedPrecondition, zitadelerr.WebAuthnUserNotActive, keyUserNotFound)
 	}
 	return u, nil
 }
@@ -238,11 +239,11 @@ func (s *Server) challengeWebAuthN(w *work, req *sessionv2.RequestChallenges_Web
 	passwordless := req.GetUserVerificationRequirement() == sessionv2.UserVerificationRequirement_USER_VERIFICATION_REQUIREMENT_REQUIRED
 	wu := credsOf(u, domain, passwordless)
 	if len(wu.creds) == 0 {
-		return zerr(connect.CodeInternal, IDWebAuthNBeginLogin, keyWebAuthNBeginFailed)
+		return zerr(connect.CodeInternal, zitadelerr.WebAuthnBeginLogin, keyWebAuthNBeginFailed)
 	}
 	rp, err := s.relyingParty(domain)
 	if err != nil {
-		return zerr(connect.CodeInternal, IDWebAuthNBeginLogin, keyWebAuthNBeginFailed)
+		return zerr(connect.CodeInternal, zitadelerr.WebAuthnBeginLogin, keyWebAuthNBeginFailed)
 	}
 	uv := protocol.VerificationRequired
 	switch req.GetUserVerificationRequirement() {
@@ -253,15 +254,15 @@ func (s *Server) challengeWebAuthN(w *work, req *sessionv2.RequestChallenges_Web
 	}
 	assertion, sd, err := rp.BeginLogin(wu, webauthn.WithUserVerification(uv))
 	if err != nil {
-		return zerr(connect.CodeInternal, IDWebAuthNBeginLogin, keyWebAuthNBeginFailed)
+		return zerr(connect.CodeInternal, zitadelerr.WebAuthnBeginLogin, keyWebAuthNBeginFailed)
 	}
 	raw, err := json.Marshal(assertion)
 	if err != nil {
-		return zerr(connect.CodeInternal, IDWebAuthNBeginLogin, keyWebAuthNBeginFailed)
+		return zerr(connect.CodeInternal, zitadelerr.WebAuthnBeginLogin, keyWebAuthNBeginFailed)
 	}
 	st := &structpb.Struct{}
 	if err := protojson.Unmarshal(raw, st); err != nil {
-		return zerr(connect.CodeInternal, IDWebAuthNBeginLogin, keyWebAuthNBeginFailed)
+		return zerr(connect.CodeInternal, zitadelerr.WebAuthnBeginLogin, keyWebAuthNBeginFailed)
 	}
 	sd.Expires = time.Time{} // expiry is governed by the session, not the wall clock
 	w.pend.wa, w.pend.waRPID, w.pend.waPasskey = sd, domain, passwordless
@@ -272,7 +273,7 @@ func (s *Server) challengeWebAuthN(w *work, req *sessionv2.RequestChallenges_Web
 
 func (s *Server) checkWebAuthN(w *work, req *sessionv2.CheckWebAuthN) error {
 	if w.pend.wa == nil {
-		return zerr(connect.CodeFailedPrecondition, IDWebAuthNNoChallenge, keyWebAuthNNoChallenge)
+		return zerr(connect.CodeFailedPrecondition, zitadelerr.WebAuthnNoChallenge, keyWebAuthNNoChallenge)
 	}
 	u, err := s.webauthnUser(w)
 	if err != nil {
@@ -280,11 +281,11 @@ func (s *Server) checkWebAuthN(w *work, req *sessionv2.CheckWebAuthN) error {
 	}
 	raw, err := protojson.Marshal(req.GetCredentialAssertionData())
 	if err != nil {
-		return zerr(connect.CodeInternal, IDWebAuthNParse, keyWebAuthNValidate)
+		return zerr(connect.CodeInternal, zitadelerr.WebAuthnParse, keyWebAuthNValidate)
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(raw)
 	if err != nil {
-		return zerr(connect.CodeInternal, IDWebAuthNParse, keyWebAuthNValidate)
+		return zerr(connect.CodeInternal, zitadelerr.WebAuthnParse, keyWebAuthNValidate)
 	}
 	wu := credsOf(u, w.pend.waRPID, w.pend.waPasskey)
 	known := false
@@ -292,15 +293,15 @@ func (s *Server) checkWebAuthN(w *work, req *sessionv2.CheckWebAuthN) error {
 		known = known || bytes.Equal(c.ID, parsed.RawID)
 	}
 	if !known {
-		return zerr(connect.CodeFailedPrecondition, IDWebAuthNUnknownCred, keyWebAuthNNotFound)
+		return zerr(connect.CodeFailedPrecondition, zitadelerr.WebAuthnUnknownCredential, keyWebAuthNNotFound)
 	}
 	rp, err := s.relyingParty(w.pend.waRPID)
 	if err != nil {
-		return zerr(connect.CodeInternal, IDWebAuthNValidate, keyWebAuthNValidate)
+		return zerr(connect.CodeInternal, zitadelerr.WebAuthnValidate, keyWebAuthNValidate)
 	}
 	cred, err := rp.ValidateLogin(wu, *w.pend.wa, parsed)
 	if err != nil {
-		return zerr(connect.CodeInternal, IDWebAuthNValidate, keyWebAuthNValidate)
+		return zerr(connect.CodeInternal, zitadelerr.WebAuthnValidate, keyWebAuthNValidate)
 	}
 	// store the new sign count (a clone warning does not fail the check)
 	for i := range u.creds {

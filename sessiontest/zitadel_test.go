@@ -15,6 +15,7 @@ import (
 	samlv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/saml/v2"
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
+	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
 
 // The tests in this file hold the server to what a real Zitadel v4.13.1
@@ -37,20 +38,20 @@ func wantMessage(t *testing.T, err error, w want, text string) {
 
 func TestAuthorizationHeader(t *testing.T) {
 	e := newEnv(t, protocols[0])
-	invalid := v1(connect.CodeUnauthenticated, sessiontest.IDAuthHeaderInvalid)
+	invalid := v1(connect.CodeUnauthenticated, zitadelerr.AuthHeaderInvalid)
 	for header, w := range map[string]want{
 		"Basic ZGlmZjpkaWZm":       invalid,
 		"Bearer ":                  invalid,
 		"bearer " + tokLogin:       invalid, // the scheme is case-sensitive
 		tokLogin:                   invalid, // no scheme
 		"Bearer a Bearer b":        invalid,
-		"Bearer not-a-known-token": v1(connect.CodeUnauthenticated, sessiontest.IDTokenInvalid),
+		"Bearer not-a-known-token": v1(connect.CodeUnauthenticated, zitadelerr.TokenInvalid),
 		"Bearer " + tokLogin:       {},
 	} {
 		t.Run(header, func(t *testing.T) {
 			_, err := e.c.CreateSession(withAuthorization(header), &sessionv2.CreateSessionRequest{})
 			checkError(t, err, w)
-			if w.id == sessiontest.IDAuthHeaderInvalid && message(err) != "invalid auth header (AUTH-toLo1)" {
+			if w.id == zitadelerr.AuthHeaderInvalid && message(err) != "invalid auth header (AUTH-toLo1)" {
 				t.Errorf("message = %q", message(err))
 			}
 		})
@@ -75,8 +76,8 @@ func TestSessionTokenAsBearer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	authRequired := want{code: connect.CodePermissionDenied, id: sessiontest.IDAuthFactorRequired, detail: "v1", msg: "authentication required (AUTHZ-Kl3p0)"}
-	mfaRequired := want{code: connect.CodePermissionDenied, id: sessiontest.IDAuthFactorRequired, detail: "v1", msg: "mfa required (AUTHZ-Kl3p0)"}
+	authRequired := want{code: connect.CodePermissionDenied, id: zitadelerr.AuthFactorRequired, detail: "v1", msg: "authentication required (AUTHZ-Kl3p0)"}
+	mfaRequired := want{code: connect.CodePermissionDenied, id: zitadelerr.AuthFactorRequired, detail: "v1", msg: "mfa required (AUTHZ-Kl3p0)"}
 	for _, tc := range []struct {
 		name   string
 		checks *sessionv2.Checks
@@ -111,7 +112,7 @@ func TestSessionTokenAsBearer(t *testing.T) {
 		s := e.passwordSession("u3")
 		e.set(tokLogin, &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Metadata: map[string][]byte{"k": []byte("v")}})
 		_, err := e.c.GetSession(as(s.GetSessionToken()), &sessionv2.GetSessionRequest{SessionId: s.GetSessionId()})
-		wantMessage(t, err, v1(connect.CodePermissionDenied, sessiontest.IDSessionTokenPermission), "Errors.PermissionDenied (QUERY-dsfr3)")
+		wantMessage(t, err, v1(connect.CodePermissionDenied, zitadelerr.SessionTokenPermission), "Errors.PermissionDenied (QUERY-dsfr3)")
 	})
 	t.Run("deleted session, raw key", func(t *testing.T) {
 		s := e.passwordSession("u3")
@@ -119,7 +120,7 @@ func TestSessionTokenAsBearer(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := e.c.ListSessions(as(s.GetSessionToken()), &sessionv2.ListSessionsRequest{})
-		wantMessage(t, err, v1(connect.CodeNotFound, sessiontest.IDSessionNotExisting), "Errors.Session.NotExisting (QUERY-SFeaa)")
+		wantMessage(t, err, v1(connect.CodeNotFound, zitadelerr.SessionNotExisting), "Errors.Session.NotExisting (QUERY-SFeaa)")
 	})
 }
 
@@ -130,16 +131,16 @@ func TestMessagesAsZitadelSendsThem(t *testing.T) {
 		_, err := e.c.SetSession(as(tokLogin), &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Checks: c})
 		return err
 	}
-	wantMessage(t, set(&sessionv2.Checks{Totp: &sessionv2.CheckTOTP{Code: "000000"}}), v1(connect.CodeInvalidArgument, sessiontest.IDTOTPInvalid), "Invalid code (EVENT-8isk2)")
-	wantMessage(t, set(&sessionv2.Checks{RecoveryCode: &sessionv2.CheckRecoveryCode{Code: "x"}}), v1(connect.CodeFailedPrecondition, sessiontest.IDRecoveryNotReady), "Recovery codes are not ready for use (COMMAND-84rgg)")
+	wantMessage(t, set(&sessionv2.Checks{Totp: &sessionv2.CheckTOTP{Code: "000000"}}), v1(connect.CodeInvalidArgument, zitadelerr.TOTPInvalid), "Invalid code (EVENT-8isk2)")
+	wantMessage(t, set(&sessionv2.Checks{RecoveryCode: &sessionv2.CheckRecoveryCode{Code: "x"}}), v1(connect.CodeFailedPrecondition, zitadelerr.RecoveryNotReady), "Recovery codes are not ready for use (COMMAND-84rgg)")
 	_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u-nopw"), Password: pwCheck(pw1)}})
-	wantMessage(t, err, v1(connect.CodeFailedPrecondition, sessiontest.IDPasswordNotSet), "User has not set a password (COMMAND-3nJ4t)")
+	wantMessage(t, err, v1(connect.CodeFailedPrecondition, zitadelerr.PasswordNotSet), "User has not set a password (COMMAND-3nJ4t)")
 	_, err = e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u-locked")}})
-	wantMessage(t, err, v1(connect.CodeFailedPrecondition, sessiontest.IDUserNotActive), "Errors.User.NotActive (SESSION-Gj4ko)") // no English text
+	wantMessage(t, err, v1(connect.CodeFailedPrecondition, zitadelerr.UserNotActive), "Errors.User.NotActive (SESSION-Gj4ko)") // no English text
 	_, err = e.c.GetSession(as(tokLogin), &sessionv2.GetSessionRequest{SessionId: s.GetSessionId(), SessionToken: ptr("stale")})
-	wantMessage(t, err, v1(connect.CodePermissionDenied, sessiontest.IDSessionTokenPermission), "Errors.PermissionDenied (QUERY-dsfr3)")
+	wantMessage(t, err, v1(connect.CodePermissionDenied, zitadelerr.SessionTokenPermission), "Errors.PermissionDenied (QUERY-dsfr3)")
 	_, err = e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u3")}, Challenges: challengeWA(uvRequired)})
-	wantMessage(t, err, v1(connect.CodeInternal, sessiontest.IDWebAuthNBeginLogin), "WebAuthN begin login failed (WEBAU-4G8sw)")
+	wantMessage(t, err, v1(connect.CodeInternal, zitadelerr.WebAuthnBeginLogin), "WebAuthN begin login failed (WEBAU-4G8sw)")
 	_, err = e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u2")},
 		Challenges: &sessionv2.RequestChallenges{WebAuthN: &sessionv2.RequestChallenges_WebAuthN{Domain: rpID}}})
 	wantMessage(t, err, validationW, "invalid CreateSessionRequest.Challenges: embedded message failed validation | caused by: "+
@@ -151,14 +152,14 @@ func TestUserCheckLikeZitadel(t *testing.T) {
 	e := newEnv(t, protocols[0])
 	// the login name is not trimmed
 	_, err := e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byLogin(" alice@example.com ")}})
-	wantMessage(t, err, v1(connect.CodeNotFound, sessiontest.IDUserNotFound), "User could not be found (QUERY-Dfbg2)")
+	wantMessage(t, err, v1(connect.CodeNotFound, zitadelerr.UserNotFound), "User could not be found (QUERY-Dfbg2)")
 	// a machine user passes the user check, but its password check finds no (human) user
 	s := e.create(tokLogin, &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("login-client")}})
 	if got := e.get(tokLogin, s.GetSessionId()).GetFactors().GetUser(); got.GetId() != "login-client" || got.GetDisplayName() != "" {
 		t.Errorf("user factor = %v", got)
 	}
 	_, err = e.c.CreateSession(as(tokLogin), &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("login-client"), Password: pwCheck(pw1)}})
-	wantMessage(t, err, v1(connect.CodeFailedPrecondition, sessiontest.IDPasswordUserGone), "User could not be found (COMMAND-3n77z)")
+	wantMessage(t, err, v1(connect.CodeFailedPrecondition, zitadelerr.PasswordUserGone), "User could not be found (COMMAND-3n77z)")
 }
 
 func TestUserAgentWithEmptyStrings(t *testing.T) {
@@ -207,54 +208,54 @@ func TestFinishingALogin(t *testing.T) {
 
 	t.Run("unknown requests", func(t *testing.T) {
 		_, err := e.oidc.GetAuthRequest(as(tokLogin), &oidcv2.GetAuthRequestRequest{AuthRequestId: "V2_123456789"})
-		wantMessage(t, err, v1(connect.CodeNotFound, sessiontest.IDAuthRequestNotFound), "Auth Request does not exist (QUERY-Thee9)")
+		wantMessage(t, err, v1(connect.CodeNotFound, zitadelerr.LoginRequestNotFound), "Auth Request does not exist (QUERY-Thee9)")
 		_, err = e.saml.GetSAMLRequest(as(tokLogin), &samlv2.GetSAMLRequestRequest{SamlRequestId: "V2_123456789"})
-		wantMessage(t, err, v1(connect.CodeNotFound, sessiontest.IDSAMLRequestNotFound), "Errors.SamlRequest.NotExisting (QUERY-Thee9)")
-		wantMessage(t, callback(tokLogin, "V2_123456789", userOnly), v1(connect.CodeNotFound, sessiontest.IDAuthRequestNotExisting), "Auth Request does not exist (COMMAND-jae5P)")
-		wantMessage(t, respond(tokLogin, "V2_123456789", userOnly), v1(connect.CodeNotFound, sessiontest.IDSAMLRequestNotExisting), "SAMLRequest does not exist (COMMAND-GH3PVLSfXC)")
+		wantMessage(t, err, v1(connect.CodeNotFound, zitadelerr.LoginRequestNotFound), "Errors.SamlRequest.NotExisting (QUERY-Thee9)")
+		wantMessage(t, callback(tokLogin, "V2_123456789", userOnly), v1(connect.CodeNotFound, zitadelerr.CallbackRequestNotFound), "Auth Request does not exist (COMMAND-jae5P)")
+		wantMessage(t, respond(tokLogin, "V2_123456789", userOnly), v1(connect.CodeNotFound, zitadelerr.ResponseRequestNotFound), "SAMLRequest does not exist (COMMAND-GH3PVLSfXC)")
 		_, err = e.oidc.CreateCallback(as(tokLogin), &oidcv2.CreateCallbackRequest{AuthRequestId: "V2_123456789",
 			CallbackKind: &oidcv2.CreateCallbackRequest_Error{Error: &oidcv2.AuthorizationError{Error: oidcv2.ErrorReason_ERROR_REASON_ACCESS_DENIED}}})
-		checkError(t, err, v1(connect.CodeFailedPrecondition, sessiontest.IDAuthRequestHandledOnError))
+		checkError(t, err, v1(connect.CodeFailedPrecondition, zitadelerr.AuthRequestHandledOnError))
 		_, err = e.saml.CreateResponse(as(tokLogin), &samlv2.CreateResponseRequest{SamlRequestId: "V2_123456789",
 			ResponseKind: &samlv2.CreateResponseRequest_Error{Error: &samlv2.AuthorizationError{Error: samlv2.ErrorReason_ERROR_REASON_AUTH_N_FAILED}}})
-		checkError(t, err, v1(connect.CodeFailedPrecondition, sessiontest.IDSAMLRequestHandledOnError))
+		checkError(t, err, v1(connect.CodeFailedPrecondition, zitadelerr.SAMLRequestHandledOnError))
 	})
 	t.Run("a user-only session is enough, once", func(t *testing.T) {
 		ar, sr := newAR(), newSR()
 		checkError(t, callback(tokLogin, ar, userOnly), want{})
-		wantMessage(t, callback(tokLogin, ar, userOnly), v1(connect.CodeFailedPrecondition, sessiontest.IDAuthRequestHandled), "Auth Request has already been handled (COMMAND-Sx208nt)")
+		wantMessage(t, callback(tokLogin, ar, userOnly), v1(connect.CodeFailedPrecondition, zitadelerr.AuthRequestAlreadyHandled), "Auth Request has already been handled (COMMAND-Sx208nt)")
 		_, err := e.oidc.GetAuthRequest(as(tokLogin), &oidcv2.GetAuthRequestRequest{AuthRequestId: ar})
-		checkError(t, err, v1(connect.CodeNotFound, sessiontest.IDAuthRequestNotFound))
+		checkError(t, err, v1(connect.CodeNotFound, zitadelerr.LoginRequestNotFound))
 		checkError(t, respond(tokLogin, sr, userOnly), want{})
-		wantMessage(t, respond(tokLogin, sr, userOnly), v1(connect.CodeFailedPrecondition, sessiontest.IDSAMLRequestHandled), "SAMLRequest has already been handled (COMMAND-ttPKNdAIFT)")
+		wantMessage(t, respond(tokLogin, sr, userOnly), v1(connect.CodeFailedPrecondition, zitadelerr.SAMLRequestAlreadyHandled), "SAMLRequest has already been handled (COMMAND-ttPKNdAIFT)")
 	})
 	t.Run("expired session", func(t *testing.T) {
 		s := e.create(tokLogin, &sessionv2.CreateSessionRequest{Checks: &sessionv2.Checks{User: byID("u3"), Password: pwCheck(pw1)}, Lifetime: life(time.Minute)})
 		e.srv.Clock().Advance(2 * time.Minute)
-		wantMessage(t, callback(tokLogin, newAR(), s), v1(connect.CodeFailedPrecondition, sessiontest.IDSessionExpired), "Session has expired (COMMAND-Hkl3d)")
-		checkError(t, respond(tokLogin, newSR(), s), v1(connect.CodeFailedPrecondition, sessiontest.IDSessionExpired))
+		wantMessage(t, callback(tokLogin, newAR(), s), v1(connect.CodeFailedPrecondition, zitadelerr.SessionExpired), "Session has expired (COMMAND-Hkl3d)")
+		checkError(t, respond(tokLogin, newSR(), s), v1(connect.CodeFailedPrecondition, zitadelerr.SessionExpired))
 	})
 	t.Run("deleted session", func(t *testing.T) {
 		s := e.passwordSession("u3")
 		if _, err := e.c.DeleteSession(as(tokLogin), &sessionv2.DeleteSessionRequest{SessionId: s.GetSessionId()}); err != nil {
 			t.Fatal(err)
 		}
-		wantMessage(t, callback(tokLogin, newAR(), s), v1(connect.CodeFailedPrecondition, sessiontest.IDSessionTerminated), "Session already terminated (COMMAND-Hewfq)")
-		checkError(t, respond(tokLogin, newSR(), s), v1(connect.CodeFailedPrecondition, sessiontest.IDSessionTerminated))
+		wantMessage(t, callback(tokLogin, newAR(), s), v1(connect.CodeFailedPrecondition, zitadelerr.SessionTerminated), "Session already terminated (COMMAND-Hewfq)")
+		checkError(t, respond(tokLogin, newSR(), s), v1(connect.CodeFailedPrecondition, zitadelerr.SessionTerminated))
 	})
 	t.Run("stale or unknown token", func(t *testing.T) {
 		s := e.passwordSession("u3")
 		e.set(tokLogin, &sessionv2.SetSessionRequest{SessionId: s.GetSessionId(), Metadata: map[string][]byte{"k": []byte("v")}})
-		wantMessage(t, callback(tokLogin, newAR(), s), v1(connect.CodePermissionDenied, sessiontest.IDDeleteTokenInvalid), "Session Token is invalid (COMMAND-sGr42)")
-		checkError(t, respond(tokLogin, newSR(), s), v1(connect.CodePermissionDenied, sessiontest.IDDeleteTokenInvalid))
+		wantMessage(t, callback(tokLogin, newAR(), s), v1(connect.CodePermissionDenied, zitadelerr.DeleteTokenInvalid), "Session Token is invalid (COMMAND-sGr42)")
+		checkError(t, respond(tokLogin, newSR(), s), v1(connect.CodePermissionDenied, zitadelerr.DeleteTokenInvalid))
 		unknown := &sessionv2.CreateSessionResponse{SessionId: "123", SessionToken: s.GetSessionToken()}
-		checkError(t, callback(tokLogin, newAR(), unknown), v1(connect.CodePermissionDenied, sessiontest.IDDeleteTokenInvalid))
+		checkError(t, callback(tokLogin, newAR(), unknown), v1(connect.CodePermissionDenied, zitadelerr.DeleteTokenInvalid))
 	})
 	t.Run("caller without membership", func(t *testing.T) {
-		checkError(t, callback(tokNoPerm, newAR(), userOnly), v1(connect.CodeNotFound, sessiontest.IDMembershipNotFound))
+		checkError(t, callback(tokNoPerm, newAR(), userOnly), v1(connect.CodeNotFound, zitadelerr.MembershipNotFound))
 		_, err := e.oidc.GetAuthRequest(as(tokNoPerm), &oidcv2.GetAuthRequestRequest{AuthRequestId: newAR()})
-		checkError(t, err, v1(connect.CodeNotFound, sessiontest.IDMembershipNotFound))
-		checkError(t, respond(tokViewer, newSR(), userOnly), v1(connect.CodePermissionDenied, sessiontest.IDNoMatchingPermissions))
+		checkError(t, err, v1(connect.CodeNotFound, zitadelerr.MembershipNotFound))
+		checkError(t, respond(tokViewer, newSR(), userOnly), v1(connect.CodePermissionDenied, zitadelerr.NoMatchingPermissions))
 	})
 }
 

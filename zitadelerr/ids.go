@@ -124,30 +124,30 @@ const (
 
 // WebAuthN (passkey, U2F) challenge and check.
 const (
-	// WebAuthNNoUser (FAILED_PRECONDITION, "User ID missing"): a WebAuthN
+	// WebAuthnNoUser (FAILED_PRECONDITION, "User ID missing"): a WebAuthN
 	// challenge or check on a session without a user.
-	WebAuthNNoUser = "COMMAND-eeR2e"
-	// WebAuthNUserNotActive (FAILED_PRECONDITION, "User could not be
+	WebAuthnNoUser = "COMMAND-eeR2e"
+	// WebAuthnUserNotActive (FAILED_PRECONDITION, "User could not be
 	// found"): the session's user is not an active human user.
-	WebAuthNUserNotActive = "COMMAND-Df4b3"
-	// WebAuthNBeginLogin (INTERNAL, "WebAuthN begin login failed"): a
+	WebAuthnUserNotActive = "COMMAND-Df4b3"
+	// WebAuthnBeginLogin (INTERNAL, "WebAuthN begin login failed"): a
 	// WebAuthN challenge for a user without a passkey or U2F key (the factor
 	// is not set up).
-	WebAuthNBeginLogin = "WEBAU-4G8sw"
-	// WebAuthNNoChallenge (FAILED_PRECONDITION,
+	WebAuthnBeginLogin = "WEBAU-4G8sw"
+	// WebAuthnNoChallenge (FAILED_PRECONDITION,
 	// "Errors.Session.WebAuthN.NoChallenge"): a WebAuthN check without a
 	// preceding challenge.
-	WebAuthNNoChallenge = "COMMAND-Ioqu5"
-	// WebAuthNParse (INTERNAL, "Errors.User.WebAuthN.ValidateLoginFailed"):
+	WebAuthnNoChallenge = "COMMAND-Ioqu5"
+	// WebAuthnParse (INTERNAL, "Errors.User.WebAuthN.ValidateLoginFailed"):
 	// the assertion cannot be parsed.
-	WebAuthNParse = "WEBAU-ADgv4"
-	// WebAuthNValidate (INTERNAL, "Errors.User.WebAuthN.ValidateLoginFailed"):
+	WebAuthnParse = "WEBAU-ADgv4"
+	// WebAuthnValidate (INTERNAL, "Errors.User.WebAuthN.ValidateLoginFailed"):
 	// the assertion does not verify.
-	WebAuthNValidate = "WEBAU-3M9si"
-	// WebAuthNUnknownCredential (FAILED_PRECONDITION,
+	WebAuthnValidate = "WEBAU-3M9si"
+	// WebAuthnUnknownCredential (FAILED_PRECONDITION,
 	// "Errors.User.WebAuthN.NotFound"): the assertion names a credential the
 	// user does not have.
-	WebAuthNUnknownCredential = "COMMAND-Aej7i"
+	WebAuthnUnknownCredential = "COMMAND-Aej7i"
 )
 
 // TOTP check.
@@ -270,32 +270,4 @@ const (
 	// invalid"): CreateCallback with a session token that cannot be
 	// decrypted (garbled).
 	CallbackSessionTokenInvalid = "COMMAND-hi6Ph"
-)
-
-// Ids that sessiontest sent for the OIDC / SAML finishing calls before it
-// used Zitadel's. Zitadel does not send them; they are kept so that code
-// written against the earlier test server keeps compiling and classifying.
-const (
-	// AuthRequestNotFound is sessiontest's former id for an unknown auth
-	// request.
-	//
-	// Deprecated: Zitadel answers [LoginRequestNotFound] (GetAuthRequest)
-	// or [CallbackRequestNotFound] (CreateCallback).
-	AuthRequestNotFound = "QUERY-Gsfw2"
-	// AuthRequestHandled is sessiontest's former id for a finished auth
-	// request.
-	//
-	// Deprecated: Zitadel answers [AuthRequestAlreadyHandled].
-	AuthRequestHandled = "COMMAND-Sf3gt"
-	// SAMLRequestNotFound is sessiontest's former id for an unknown SAML
-	// request.
-	//
-	// Deprecated: Zitadel answers [LoginRequestNotFound] (GetSAMLRequest)
-	// or [ResponseRequestNotFound] (CreateResponse).
-	SAMLRequestNotFound = "QUERY-Sgwg2"
-	// SAMLRequestHandled is sessiontest's former id for a finished SAML
-	// request.
-	//
-	// Deprecated: Zitadel answers [SAMLRequestAlreadyHandled].
-	SAMLRequestHandled = "COMMAND-Bg3d1"
 )

@@ -85,9 +85,9 @@ var kinds = map[string]Kind{
 	OTPCodeInvalid:            KindInvalidCredentials,
 	OTPCodeExpired:            KindInvalidCredentials,
 	RecoveryInvalid:           KindInvalidCredentials,
-	WebAuthNParse:             KindInvalidCredentials,
-	WebAuthNValidate:          KindInvalidCredentials,
-	WebAuthNUnknownCredential: KindInvalidCredentials,
+	WebAuthnParse:             KindInvalidCredentials,
+	WebAuthnValidate:          KindInvalidCredentials,
+	WebAuthnUnknownCredential: KindInvalidCredentials,
 	IntentTokenEmpty:          KindInvalidCredentials,
 	IntentTokenNotBase64:      KindInvalidCredentials,
 	IntentTokenUndecryptable:  KindInvalidCredentials,
@@ -113,8 +113,6 @@ var kinds = map[string]Kind{
 	SAMLRequestAlreadyHandled: KindAlreadyHandled,
 	AuthRequestHandledOnError: KindAlreadyHandled,
 	SAMLRequestHandledOnError: KindAlreadyHandled,
-	AuthRequestHandled:        KindAlreadyHandled,
-	SAMLRequestHandled:        KindAlreadyHandled,
 
 	PasswordNotSet:     KindFactorNotReady,
 	TOTPNotReady:       KindFactorNotReady,
@@ -122,7 +120,7 @@ var kinds = map[string]Kind{
 	OTPEmailNotReady:   KindFactorNotReady,
 	OTPCheckNotReady:   KindFactorNotReady,
 	RecoveryNotReady:   KindFactorNotReady,
-	WebAuthNBeginLogin: KindFactorNotReady,
+	WebAuthnBeginLogin: KindFactorNotReady,
 
 	TokenInvalid:                KindUnauthenticated,
 	AuthHeaderInvalid:           KindUnauthenticated,
@@ -139,8 +137,6 @@ var kinds = map[string]Kind{
 	LoginRequestNotFound:    KindNotFound,
 	CallbackRequestNotFound: KindNotFound,
 	ResponseRequestNotFound: KindNotFound,
-	AuthRequestNotFound:     KindNotFound,
-	SAMLRequestNotFound:     KindNotFound,
 
 	InstanceNotFound: KindInstanceNotFound,
 }

@@ -325,7 +325,7 @@ func (ui *loginUI) submitPasskey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := h.Set(r.Context(), session.CheckWebAuthn([]byte(r.PostFormValue("assertion")))); err != nil {
-		if session.IsInvalidCredentials(err) || session.IsValidation(err) || idOf(err) == zitadelerr.WebAuthNNoChallenge {
+		if session.IsInvalidCredentials(err) || session.IsValidation(err) || idOf(err) == zitadelerr.WebAuthnNoChallenge {
 			back := "password"
 			if f.Policy == policyPasswordAndMFA {
 				back = "mfa"
