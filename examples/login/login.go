@@ -161,7 +161,7 @@ func (ui *loginUI) submitPassword(w http.ResponseWriter, r *http.Request) {
 	_, err := h.Set(r.Context(), session.CheckPassword(r.PostFormValue("password")))
 	if err != nil {
 		if msg, retry := ui.retryMessage(err); retry {
-			ui.page(w, r, f, h, http.StatusUnprocessableEntity, "password", view{Error: msg})
+			ui.again(w, r, f, h, "password", msg)
 			return
 		}
 		ui.fail(w, r, err, f.AuthRequest)
@@ -266,7 +266,7 @@ func (ui *loginUI) checkSecondFactor(w http.ResponseWriter, r *http.Request, pag
 	}
 	if _, err := h.Set(r.Context(), check); err != nil {
 		if msg, retry := ui.retryMessage(err); retry {
-			ui.page(w, r, f, h, http.StatusUnprocessableEntity, page, view{Error: msg})
+			ui.again(w, r, f, h, page, msg)
 			return
 		}
 		ui.fail(w, r, err, f.AuthRequest)
@@ -391,7 +391,26 @@ func (ui *loginUI) resumeSecondFactor(w http.ResponseWriter, r *http.Request) (f
 // page renders a page of a login in progress with the user's name (Get).
 // The Get also notices a session that was lost or expired meanwhile.
 func (ui *loginUI) page(w http.ResponseWriter, r *http.Request, f flow, h *session.Handle, status int, name string, v view) {
+	ui.show(w, r, f, h, status, name, v, false)
+}
+
+// again shows a page once more after a wrong password or code (Get). When
+// a failed check reaches the lockout policy's limit, Zitadel locks the user
+// in the same step, still answers "wrong password" (or "wrong code"), and
+// deletes the user's sessions: a session gone right after a failed check
+// means the account was just locked (or deactivated meanwhile), which the
+// service cannot tell from the error when it does not know the limit.
+func (ui *loginUI) again(w http.ResponseWriter, r *http.Request, f flow, h *session.Handle, name, msg string) {
+	ui.show(w, r, f, h, http.StatusUnprocessableEntity, name, view{Error: msg}, true)
+}
+
+// show is page and again: goneMeansLocked reads a session not found as a
+// locked account.
+func (ui *loginUI) show(w http.ResponseWriter, r *http.Request, f flow, h *session.Handle, status int, name string, v view, goneMeansLocked bool) {
 	s, err := h.Get(r.Context())
+	if goneMeansLocked && session.IsNotFound(err) {
+		err = fmt.Errorf("%w: %w", errLockedByCheck, err)
+	}
 	if err == nil && s.Expired(ui.now()) {
 		err = errExpired
 	}

@@ -441,3 +441,27 @@ func TestSecondFactorPagesComeAfterThePassword(t *testing.T) {
 		t.Fatal("an e-mail code was sent before the password was checked")
 	}
 }
+
+// Against a real Zitadel the service may not know the lockout policy's
+// limit (-max-password-attempts 0). The attempt that reaches the limit
+// still answers "wrong password", and Zitadel deletes the locked user's
+// sessions in the same step: the page says the account is locked, not that
+// the sign-in was continued elsewhere.
+func TestWrongPasswordLocksWithTheLimitUnknown(t *testing.T) {
+	h := newHarness(t)
+	h.ui.maxPasswordAttempts = 0
+	h.loginName(t, "alice@example.com")
+	for range 2 {
+		expect(t, h.post(testBase+"/password", url.Values{"password": {"nope"}}), http.StatusUnprocessableEntity,
+			"Wrong password. Try again.")
+	}
+	p := h.post(testBase+"/password", url.Values{"password": {"nope"}})
+	expect(t, p, http.StatusForbidden, "Your account is locked")
+	if strings.Contains(p.body, "Start again") {
+		t.Fatal("a locked account is offered a restart")
+	}
+	if _, ok := h.flow(); ok {
+		t.Fatal("the flow cookie outlived the locked account")
+	}
+	h.noSecrets(t, "nope", alicePassword)
+}

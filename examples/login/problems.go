@@ -36,6 +36,7 @@ var (
 	errExpired       = errors.New("session expired")
 	errBadCallback   = errors.New("callback URL from Zitadel is not an http(s) URL")
 	errNoPolicy      = errors.New("no policy chosen for this login")
+	errLockedByCheck = errors.New("session gone after a failed check: user locked")
 )
 
 // retryMessage tells whether err is something the person can fix on the
@@ -127,6 +128,8 @@ func (ui *loginUI) problemFor(err error) problem {
 		return problemRequestGone
 	case errors.Is(err, errExpired):
 		return problemExpired
+	case errors.Is(err, errLockedByCheck):
+		return problemLocked
 	}
 	var e *session.Error
 	if !errors.As(err, &e) {
