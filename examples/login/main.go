@@ -17,6 +17,13 @@
 //
 //	ZITADEL_TOKEN=… go run ./examples/login -zitadel https://my.zitadel.cloud -client-id 1234…
 //
+// Where Zitadel requires Login V2 for the whole instance without an
+// instance-wide login base URI (feature loginV2), /oauth/v2/authorize
+// ignores the app's base URI and answers with the relative
+// /ui/v2/login/login?authRequest=V2_…, on Zitadel's own host: there a
+// reverse proxy must send <base path>/ to this service (or set the
+// instance's login V2 base URI to it).
+//
 // Flags fall back to the environment variables named in their usage.
 package main
 
