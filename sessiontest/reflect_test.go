@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/sessionkit/zitadel-session-go/internal/heavytest"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
 )
 
@@ -193,6 +194,7 @@ func TestHealth(t *testing.T) {
 // TestBufCurl uses the buf CLI pinned in tools/go.mod, as a developer
 // would: list the services and call an RPC with no schema but reflection.
 func TestBufCurl(t *testing.T) {
+	heavytest.Require(t) // builds and runs buf: ZS_HEAVY_TESTS=1, as in CI
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Dir(filepath.Dir(file))
 	srv := sessiontest.NewServer()

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/sessionkit/zitadel-session-go/internal/heavytest"
 )
 
 // startServe runs "serve --listen 127.0.0.1:0" with the example seed and
@@ -107,6 +108,7 @@ async function runTests(base) {
 // TestBrowserCORS loads a page from another origin in headless Chromium and
 // calls serve from it with Connect, gRPC-Web and REST requests.
 func TestBrowserCORS(t *testing.T) {
+	heavytest.Require(t) // drives a real browser: ZS_HEAVY_TESTS=1, as in CI
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Fatal("chromium is not installed (Debian: apt-get install -y chromium); this test needs a real browser")

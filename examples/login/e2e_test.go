@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/sessionkit/zitadel-session-go/internal/heavytest"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
 )
 
@@ -51,6 +52,7 @@ func signIn(b *browser, d *demo, loginName string) {
 }
 
 func TestBrowserPasswordAndTOTP(t *testing.T) {
+	heavytest.Require(t) // drives a real browser: ZS_HEAVY_TESTS=1, as in CI
 	d, logs := startTestDemo(t)
 	b := newBrowser(t)
 	id, password := aliceUser()
@@ -103,6 +105,7 @@ func TestBrowserPasswordAndTOTP(t *testing.T) {
 }
 
 func TestBrowserWrongPasswordThenLocked(t *testing.T) {
+	heavytest.Require(t) // drives a real browser: ZS_HEAVY_TESTS=1, as in CI
 	d, _ := startTestDemo(t)
 	b := newBrowser(t)
 	signIn(b, d, "alice@example.com")
@@ -119,6 +122,7 @@ func TestBrowserWrongPasswordThenLocked(t *testing.T) {
 }
 
 func TestBrowserLockedUser(t *testing.T) {
+	heavytest.Require(t) // drives a real browser: ZS_HEAVY_TESTS=1, as in CI
 	d, _ := startTestDemo(t)
 	b := newBrowser(t)
 	signIn(b, d, "locked@example.com")
@@ -130,6 +134,7 @@ func TestBrowserLockedUser(t *testing.T) {
 // public key is seeded in the stand-in, and answers the challenge that
 // webauthn.js hands to navigator.credentials.get.
 func TestBrowserPasskey(t *testing.T) {
+	heavytest.Require(t) // drives a real browser: ZS_HEAVY_TESTS=1, as in CI
 	d, _ := startTestDemo(t)
 	b := newBrowser(t)
 	id, _ := aliceUser()

@@ -1,7 +1,8 @@
 // Package heavytest is the switch for the repository's heavy tests: load
-// tests, memory measurements, 10,000-call loops and binary builds. They run
-// only when the environment variable ZS_HEAVY_TESTS is "1" (CI sets it), so
-// that `go test ./...` stays fast on a developer's machine.
+// tests, memory measurements, 10,000-call loops, binary builds, real-browser
+// tests and buf runs. They run only when the environment variable
+// ZS_HEAVY_TESTS is "1" (CI sets it), so that `go test ./...` stays fast on a
+// developer's machine.
 package heavytest
 
 import (
