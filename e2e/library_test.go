@@ -94,7 +94,7 @@ func libraryFlow(t *testing.T, tg *target, c *session.Client) {
 	if h.SessionToken() == old {
 		t.Error("the session token did not rotate")
 	}
-	_, err = c.Get(ctx, h.ID(), session.WithSessionToken(old))
+	_, err = c.Resume(h.ID(), old).Get(ctx)
 	if !session.IsUnauthenticated(err) || idOf(err) != zitadelerr.SessionTokenPermission {
 		t.Errorf("GetSession with the old token: %v; want %s", err, zitadelerr.SessionTokenPermission)
 	}
@@ -158,7 +158,7 @@ func authFlow(t *testing.T, tg *target, c *session.Client) {
 	if !s.Satisfies(session.PasswordAndSecondFactor) {
 		t.Errorf("verified factors %v", s.VerifiedFactors())
 	}
-	must(t, "DeleteSession", c.Delete(ctx, h.ID(), session.WithSessionToken(h.SessionToken())))
+	must(t, "DeleteSession", h.Delete(ctx))
 }
 
 // wrongPassword: IsInvalidCredentials with the failed-attempt count; a
@@ -203,9 +203,9 @@ func expired(t *testing.T, tg *target, c *session.Client) {
 func factorNotReady(t *testing.T, tg *target, c *session.Client) {
 	ctx := ctxFor(t)
 	h := login(t, tg, c, false)
-	_, err := h.Set(ctx, session.ChallengeWebAuthN(tg.rpID(), session.UserVerificationRequired))
+	_, err := h.Set(ctx, session.ChallengeWebAuthn(tg.rpID(), session.UserVerificationRequired))
 	if !session.IsFactorNotReady(err) || idOf(err) != zitadelerr.WebAuthnBeginLogin {
-		t.Errorf("WebAuthN challenge without a passkey: %v; want IsFactorNotReady with %s", err, zitadelerr.WebAuthnBeginLogin)
+		t.Errorf("WebAuthn challenge without a passkey: %v; want IsFactorNotReady with %s", err, zitadelerr.WebAuthnBeginLogin)
 	}
 	_, err = h.Set(ctx, session.ChallengeOTPSMS())
 	if !session.IsFactorNotReady(err) || idOf(err) != zitadelerr.OTPSMSNotReady {

@@ -145,11 +145,6 @@ func TestFactorsVerifiedAt(t *testing.T) {
 			t.Errorf("%s verified without VerifiedAt", k)
 		}
 	}
-	// The deprecated field is still read when it is the only one set.
-	old := &Session{Factors: Factors{WebAuthN: WebAuthnFactor{VerifiedAt: t1, UserVerified: true}}}
-	if !old.Satisfies(FactorPasskey) || !old.Factors.VerifiedAt(FactorWebAuthn).Equal(t1) {
-		t.Error("the deprecated Factors.WebAuthN field is ignored")
-	}
 }
 
 // mutationServer answers Create and Set with fixed details and records the
@@ -196,16 +191,12 @@ func TestDetailsAndUserAgentOptions(t *testing.T) {
 	if got := ms.create.GetUserAgent(); got.GetFingerprintId() != "fp" || got.GetIp() != "192.0.2.1" {
 		t.Errorf("user agent sent = %v", got)
 	}
-	// A *UserAgent (as in Session.UserAgent) works too; a nil one is none;
-	// the deprecated WithUserAgent sends the same.
+	// A *UserAgent (as in Session.UserAgent) works too; a nil one is none.
 	if _, _, err := c.Create(ctx, &UserAgent{Description: "d"}); err != nil || ms.create.GetUserAgent().GetDescription() != "d" {
 		t.Errorf("*UserAgent: %v, sent %v", err, ms.create.GetUserAgent())
 	}
 	if _, _, err := c.Create(ctx, (*UserAgent)(nil)); err != nil || ms.create.GetUserAgent() != nil {
 		t.Errorf("nil *UserAgent: %v, sent %v", err, ms.create.GetUserAgent())
-	}
-	if _, _, err := c.Create(ctx, WithUserAgent(ua)); err != nil || ms.create.GetUserAgent().GetFingerprintId() != "fp" {
-		t.Errorf("WithUserAgent: %v, sent %v", err, ms.create.GetUserAgent())
 	}
 
 	var d2 ChangeDetails
@@ -283,28 +274,20 @@ func TestPageSizeDefaultsAndTotalResult(t *testing.T) {
 	}
 }
 
-// The deprecated names do what their replacements do.
-func TestDeprecatedNames(t *testing.T) {
-	if CheckWebAuthN([]byte(`{}`)).String() != CheckWebAuthn([]byte(`{}`)).String() ||
-		ChallengeWebAuthN("d", UserVerificationRequired) != ChallengeWebAuthn("d", UserVerificationRequired) ||
-		FactorWebAuthN != FactorWebAuthn {
-		t.Error("deprecated WebAuthN names differ from their replacements")
-	}
-	var m1, m2 mutation
-	m1.apply(WithMetadata(map[string][]byte{"k": []byte("v")}))
-	m2.apply(MetadataMap(map[string][]byte{"k": []byte("v")}))
-	if string(m1.metadata["k"]) != "v" || string(m2.metadata["k"]) != "v" {
-		t.Error("WithMetadata and MetadataMap differ")
-	}
-	if (UserAgent{IP: "192.0.2.1"}).Proto().GetIp() != "192.0.2.1" || (UserAgent{}).Proto() != nil {
-		t.Error("UserAgent.Proto changed")
+// MetadataMap sets the metadata; the wire's web_auth_n challenge and factor
+// fill the WebAuthn fields.
+func TestMetadataMapAndWebAuthnFromProto(t *testing.T) {
+	var m mutation
+	m.apply(MetadataMap(map[string][]byte{"k": []byte("v")}))
+	if string(m.metadata["k"]) != "v" {
+		t.Error("MetadataMap not applied")
 	}
 	chs := challengesFromProto(&sessionv2.Challenges{WebAuthN: &sessionv2.Challenges_WebAuthN{}})
-	if chs.WebAuthn == nil || chs.WebAuthN != chs.WebAuthn {
-		t.Error("Challenges.WebAuthN is not filled like WebAuthn")
+	if chs.WebAuthn == nil {
+		t.Error("Challenges.WebAuthn is not filled")
 	}
 	s := sessionFromProto(&sessionv2.Session{Factors: &sessionv2.Factors{WebAuthN: &sessionv2.WebAuthNFactor{UserVerified: true}}})
-	if !s.Factors.WebAuthn.UserVerified || s.Factors.WebAuthN != s.Factors.WebAuthn {
-		t.Error("Factors.WebAuthN is not filled like WebAuthn")
+	if !s.Factors.WebAuthn.UserVerified {
+		t.Error("Factors.WebAuthn is not filled")
 	}
 }

@@ -122,10 +122,8 @@ func (h *Handle) Delete(ctx context.Context) error {
 // with session.read. To read it with its session token, use [Handle.Get]
 // (e.g. c.Resume(id, token).Get(ctx)). An expired session is returned
 // normally; see [Session.Expired].
-//
-// The opts parameter is deprecated; see [WithSessionToken].
-func (c *Client) Get(ctx context.Context, id string, opts ...TokenOption) (*Session, error) {
-	return c.get(ctx, id, lastToken(opts))
+func (c *Client) Get(ctx context.Context, id string) (*Session, error) {
+	return c.get(ctx, id, nil)
 }
 
 // Delete terminates a session, authorized by the caller: the session's user
@@ -133,14 +131,8 @@ func (c *Client) Get(ctx context.Context, id string, opts ...TokenOption) (*Sess
 // its session token, use [Handle.Delete] (e.g.
 // c.Resume(id, token).Delete(ctx)). Deleting an already terminated or an
 // unknown session succeeds.
-//
-// The opts parameter is deprecated; see [WithSessionToken].
-func (c *Client) Delete(ctx context.Context, id string, opts ...TokenOption) error {
-	token := lastToken(opts)
-	if token != nil && *token == "" {
-		return localError(opDelete, "WithSessionToken: empty session token (omit the option to delete with the caller's permissions)", nil)
-	}
-	return c.delete(ctx, id, token)
+func (c *Client) Delete(ctx context.Context, id string) error {
+	return c.delete(ctx, id, nil)
 }
 
 // get sends GetSession, with the session token when token is not nil.

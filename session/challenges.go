@@ -185,9 +185,6 @@ type Challenges struct {
 	// unless [ChallengeWebAuthn] was requested.
 	WebAuthn *WebAuthnChallenge
 
-	// Deprecated: use WebAuthn, which holds the same value.
-	WebAuthN *WebAuthnChallenge
-
 	otpSMS, otpEmail string
 	hasSMS, hasEmail bool
 }
@@ -218,7 +215,7 @@ func (c *Challenges) String() string {
 		return "<nil>"
 	}
 	s := "session.Challenges{"
-	if c.WebAuthn != nil || c.WebAuthN != nil {
+	if c.WebAuthn != nil {
 		s += "WebAuthn: requested, "
 	}
 	if c.hasSMS {
@@ -263,7 +260,6 @@ func challengesFromProto(p *sessionv2.Challenges) *Challenges {
 	c := &Challenges{}
 	if p.WebAuthN != nil {
 		c.WebAuthn = &WebAuthnChallenge{RequestOptions: p.WebAuthN.GetPublicKeyCredentialRequestOptions()}
-		c.WebAuthN = c.WebAuthn
 	}
 	if p.OtpSms != nil {
 		c.otpSMS, c.hasSMS = *p.OtpSms, true

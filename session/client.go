@@ -57,15 +57,6 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 	u, _ := url.Parse(baseURL)
 	baseURL = strings.TrimSuffix(baseURL, "/")
-	if cfg.connectClient != nil {
-		if cfg.transport != nil || cfg.httpClient != nil || cfg.auth != authNone || cfg.retry != nil ||
-			cfg.logger != nil || cfg.tracer != nil || len(cfg.interceptors) > 0 || cfg.orgID != "" ||
-			cfg.instanceHost != "" || len(cfg.header) > 0 || cfg.caPool != nil || cfg.insecureTLS ||
-			cfg.protocol != protocolConnect {
-			return nil, errors.New("session: WithConnectClient cannot be combined with transport, auth, header or interceptor options; configure the *connect.Client instead (or use WithTransport)")
-		}
-		return newFromConnect(cfg.connectClient, nil), nil
-	}
 	if cfg.httpClient != nil && (cfg.caPool != nil || cfg.insecureTLS) {
 		return nil, errors.New("session: WithCAPool and WithInsecureSkipVerify cannot be combined with WithHTTPClient; configure TLS on the http.Client")
 	}

@@ -44,9 +44,9 @@
 //   - Enumerations are this package's own types with a String method
 //     ([FactorKind], [OIDCReason], [SAMLReason], [UserVerification],
 //     [Method]); the generated types of Zitadel's API appear only behind
-//     [Client.Raw], [Client.RawOIDC] and [Client.RawSAML] (and in deprecated
-//     names). Times are time.Time fields named
-//     <Event>At (CreatedAt, VerifiedAt), zero when the event did not happen.
+//     [Client.Raw], [Client.RawOIDC] and [Client.RawSAML]. Times are
+//     time.Time fields named <Event>At (CreatedAt, VerifiedAt), zero when
+//     the event did not happen.
 //   - Initialisms are spelled as Go spells them (ID, URL, OIDC, SAML, TOTP,
 //     OTP, IDP), and WebAuthn as the W3C specification and go-webauthn
 //     spell it. Protobuf field names (web_auth_n) stay as they are on the
@@ -58,9 +58,6 @@
 //     New builds instead; [WithTransport] replaces the connect-go transport
 //     of the RPCs (e.g. in-process for tests) while every interceptor
 //     option still applies.
-//
-// Names replaced when this rule was introduced are kept, marked
-// "Deprecated:" with their replacement, until the first tagged release.
 //
 // # Secrets and retries
 //

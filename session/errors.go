@@ -121,7 +121,7 @@ func IsInstanceNotFound(err error) bool {
 // presented was not accepted ([zitadelerr.KindInvalidCredentials]): a wrong
 // password, TOTP, OTP (SMS / email) or recovery code, an expired OTP code, an
 // IdP intent that is invalid, expired, already used or another user's, or a
-// WebAuthN assertion that does not verify or names an unknown key. The user
+// WebAuthn assertion that does not verify or names an unknown key. The user
 // has to present a new credential. For a wrong password, [Error]'s
 // FailedAttempts holds the user's failed-attempt count.
 func IsInvalidCredentials(err error) bool {
@@ -163,7 +163,7 @@ func IsAlreadyHandled(err error) bool {
 
 // IsFactorNotReady reports whether the user has not set up the factor a check
 // or challenge needs ([zitadelerr.KindFactorNotReady]): no password, TOTP, OTP
-// SMS or email, recovery codes, or (for a WebAuthN challenge, which Zitadel
+// SMS or email, recovery codes, or (for a WebAuthn challenge, which Zitadel
 // answers with Internal) no passkey or U2F key.
 func IsFactorNotReady(err error) bool {
 	return kindOf(err) == zitadelerr.KindFactorNotReady
@@ -378,7 +378,7 @@ func validationError(op string, err error) error {
 	return e
 }
 
-// localError is a client-side usage error (e.g. malformed WebAuthN JSON,
+// localError is a client-side usage error (e.g. malformed WebAuthn JSON,
 // conflicting checks): InvalidArgument, Local, nothing sent.
 func localError(op, msg string, cause error) error {
 	ce := connect.NewError(connect.CodeInvalidArgument, msg)

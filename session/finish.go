@@ -29,7 +29,7 @@ var errNilHandle = errors.New("nil *Handle")
 // ([IsNotFound]) and a request that was already finished
 // ([IsAlreadyHandled]). So FinishOIDC first checks the session against a
 // policy, locally: the policy is [Authenticated] (a user check plus a
-// password, IdP intent or WebAuthN check) unless [Require] names another,
+// password, IdP intent or WebAuthn check) unless [Require] names another,
 // e.g. session.Require(session.PasswordAndSecondFactor); [SkipPolicyCheck]
 // turns the check off. A session that does not satisfy it is refused with a
 // local FailedPrecondition [*Error] wrapping [ErrPolicyNotSatisfied], and

@@ -67,7 +67,7 @@ func checkedFactors(c *sessionv2.Checks) factorSet {
 var knownVerified = time.Unix(1, 0)
 
 // knownSession returns a Session holding only what h's own calls verified.
-// WebAuthN is recorded without user verification (the handle does not read
+// WebAuthn is recorded without user verification (the handle does not read
 // the assertion's flags), so passkey policies need a GetSession.
 func (h *Handle) knownSession() *Session {
 	h.mu.RLock()

@@ -48,8 +48,6 @@ func (m *mutation) apply(o CreateOption) {
 		}
 	case detailsOption:
 		o.applyCreate(m)
-	case userAgentOption:
-		o.applyCreate(m)
 	}
 }
 
@@ -160,11 +158,6 @@ func (u UserAgent) applyCreate(m *mutation) {
 		m.userAgent = p
 	}
 }
-
-// userAgentOption is the CreateOption of the deprecated WithUserAgent.
-type userAgentOption UserAgent
-
-func (o userAgentOption) applyCreate(m *mutation) { UserAgent(o).applyCreate(m) }
 
 // ChangeDetails is what Zitadel reports about a successful CreateSession or
 // SetSession.

@@ -61,8 +61,7 @@ type config struct {
 	tracer       trace.TracerProvider
 	interceptors []connect.ClientInterceptor
 
-	connectClient *connect.Client
-	transport     connect.Transport
+	transport connect.Transport
 }
 
 // WithGRPC makes the client speak gRPC (HTTP/2; cleartext HTTP/2 for
@@ -89,9 +88,8 @@ func WithGzip() Option { return func(c *config) { c.gzip = true } }
 // requests never follow one to another host, port or scheme; in both cases
 // nothing is sent to the Location. What New cannot control is hc.Transport:
 // it must not follow redirects itself, and must not send requests anywhere
-// but where they are addressed. A *connect.Client or transport given with
-// [WithConnectClient] or [WithTransport] is the caller's responsibility
-// alike.
+// but where they are addressed. A transport given with [WithTransport] is
+// the caller's responsibility alike.
 func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.httpClient = hc } }
 
 // WithCAPool trusts the certificate authorities in pool (instead of the
@@ -207,18 +205,6 @@ func WithTracerProvider(tp trace.TracerProvider) Option { return func(c *config)
 func WithInterceptors(ics ...connect.ClientInterceptor) Option {
 	return func(c *config) { c.interceptors = append(c.interceptors, ics...) }
 }
-
-// WithConnectClient uses cc as is for all RPCs, e.g. one built by the caller
-// with its own transport and interceptors. The URL given to [New] may then
-// be empty; it is not dialed. New rejects the options that install
-// interceptors or configure the transport it would otherwise build
-// (authentication, headers, org ID, instance host, retry, logging, tracing,
-// interceptors, TLS, protocol, HTTP client, transport); [WithGzip] and
-// [WithCleartextCredentials] have no effect.
-//
-// Deprecated: use [WithTransport] and [WithInterceptors], which build the
-// same *connect.Client and leave the other options usable.
-func WithConnectClient(cc *connect.Client) Option { return func(c *config) { c.connectClient = cc } }
 
 // WithTransport sends RPCs over t, a connect-go transport, instead of the
 // HTTP transport New would build, e.g.

@@ -49,9 +49,9 @@ func (k FactorKind) SatisfiedBy(s *Session) bool {
 	case FactorIntent:
 		return f.Intent.Verified()
 	case FactorWebAuthn:
-		return f.webAuthn().Verified()
+		return f.WebAuthn.Verified()
 	case FactorPasskey:
-		return f.webAuthn().Verified() && f.webAuthn().UserVerified
+		return f.WebAuthn.Verified() && f.WebAuthn.UserVerified
 	case FactorTOTP:
 		return f.TOTP.Verified()
 	case FactorOTPSMS:

@@ -26,7 +26,7 @@ func WithCleartextCredentials() Option { return func(c *config) { c.cleartext = 
 // credentials to a non-loopback host. No error contains user information
 // of a URL.
 func checkURLs(cfg *config, baseURL string) error {
-	if cfg.connectClient == nil && cfg.transport == nil {
+	if cfg.transport == nil {
 		u, err := url.Parse(baseURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("session: base URL %q must be an absolute http:// or https:// URL", redactURL(baseURL))
@@ -54,7 +54,7 @@ func checkURLs(cfg *config, baseURL string) error {
 		return nil
 	}
 	var targets []string
-	if cfg.connectClient == nil && cfg.transport == nil {
+	if cfg.transport == nil {
 		targets = append(targets, baseURL)
 	}
 	if cfg.auth == authClientCredentials || cfg.auth == authServiceAccountKey {

@@ -48,20 +48,6 @@ type Factors struct {
 	OTPEmail Factor
 	// RecoveryCode is the recovery code check.
 	RecoveryCode Factor
-
-	// Deprecated: use WebAuthn. Sessions returned by this package hold the
-	// same value in both fields; the package's methods read WebAuthn, or
-	// WebAuthN when only that is set.
-	WebAuthN WebAuthnFactor
-}
-
-// webAuthn returns the WebAuthn factor, from the deprecated WebAuthN field
-// when only that one is set.
-func (f *Factors) webAuthn() WebAuthnFactor {
-	if f.WebAuthn == (WebAuthnFactor{}) {
-		return f.WebAuthN
-	}
-	return f.WebAuthn
 }
 
 // VerifiedAt returns when the factor k was last verified, zero when it was
@@ -76,10 +62,10 @@ func (f *Factors) VerifiedAt(k FactorKind) time.Time {
 	case FactorIntent:
 		return f.Intent.VerifiedAt
 	case FactorWebAuthn:
-		return f.webAuthn().VerifiedAt
+		return f.WebAuthn.VerifiedAt
 	case FactorPasskey:
-		if w := f.webAuthn(); w.UserVerified {
-			return w.VerifiedAt
+		if f.WebAuthn.UserVerified {
+			return f.WebAuthn.VerifiedAt
 		}
 	case FactorTOTP:
 		return f.TOTP.VerifiedAt
@@ -170,7 +156,6 @@ func sessionFromProto(p *sessionv2.Session) *Session {
 		}
 		s.Factors.Password.VerifiedAt = toTime(f.Password.GetVerifiedAt())
 		s.Factors.WebAuthn = WebAuthnFactor{VerifiedAt: toTime(f.WebAuthN.GetVerifiedAt()), UserVerified: f.WebAuthN.GetUserVerified()}
-		s.Factors.WebAuthN = s.Factors.WebAuthn
 		s.Factors.Intent.VerifiedAt = toTime(f.Intent.GetVerifiedAt())
 		s.Factors.TOTP.VerifiedAt = toTime(f.Totp.GetVerifiedAt())
 		s.Factors.OTPSMS.VerifiedAt = toTime(f.OtpSms.GetVerifiedAt())

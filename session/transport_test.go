@@ -76,12 +76,12 @@ func TestInProcess(t *testing.T) {
 	if _, err := c.Get(h.Bearer(ctx), h.ID()); err != nil {
 		t.Errorf("bearer in-process: %v", err)
 	}
-	// A ready-made connect.Client.
-	cc := connect.NewClient(connectinprocess.New(srv.ConnectServer()), interceptors.Auth(credentials.PersonalAccessToken(loginPAT)))
-	c2, err := session.New("", session.WithConnectClient(cc))
+	// The caller's own interceptors on the caller's transport, no URL.
+	c2, err := session.New("", session.WithTransport(connectinprocess.New(srv.ConnectServer())),
+		session.WithInterceptors(interceptors.Auth(credentials.PersonalAccessToken(loginPAT))))
 	must(t, err)
 	if _, err := c2.Get(ctx, h.ID()); err != nil {
-		t.Errorf("WithConnectClient: %v", err)
+		t.Errorf("WithTransport + WithInterceptors: %v", err)
 	}
 }
 

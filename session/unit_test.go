@@ -268,8 +268,7 @@ func TestRedaction(t *testing.T) {
 		CheckPassword(pw), CheckTOTP(code), CheckOTPSMS(code), CheckOTPEmail(code), CheckRecoveryCode(code),
 		CheckIDPIntent("intent-1", tok), CheckWebAuthn([]byte(`{"id":"` + tok + `"}`)),
 		h, chs, &SAMLResponse{URL: "https://sp/acs", Binding: SAMLBindingPost, SAMLResponse: saml},
-		[]any{CheckPassword(pw)}, struct{ H *Handle }{h}, map[string]Check{"k": CheckPassword(pw)},
-		WithSessionToken(tok), []TokenOption{WithSessionToken(tok)}, c,
+		[]any{CheckPassword(pw)}, struct{ H *Handle }{h}, map[string]Check{"k": CheckPassword(pw)}, c,
 	}
 	secrets := []string{pw, code, tok, saml}
 	for _, v := range values {
@@ -384,7 +383,6 @@ func TestNewOptionErrors(t *testing.T) {
 	for name, opts := range map[string][]Option{
 		"two auth":         {WithPersonalAccessToken("a"), WithClientCredentials("id", "secret")},
 		"empty pat":        {WithPersonalAccessToken("")},
-		"connect + auth":   {WithConnectClient(connect.NewClient(&countingTransport{})), WithPersonalAccessToken("a")},
 		"http + ca":        {WithHTTPClient(nil), WithInsecureSkipVerify()},
 		"nil token source": {WithTokenSource(nil)},
 	} {
