@@ -24,7 +24,7 @@ const (
 	// KindInvalidCredentials: the credential presented in a check was not
 	// accepted: a wrong password, TOTP, OTP or recovery code, an expired OTP
 	// code, an IdP intent that is invalid, expired, used or another user's,
-	// a WebAuthN assertion that does not verify or names an unknown key.
+	// a WebAuthn assertion that does not verify or names an unknown key.
 	// The user must present a new one.
 	KindInvalidCredentials
 	// KindLocked: the user is locked (or, as the user check reports it, not
