@@ -1,0 +1,18 @@
+module github.com/sessionkit/zitadel-session-go/grpcconn
+
+go 1.26.0
+
+replace github.com/sessionkit/zitadel-session-go => ../
+
+require (
+	connectrpc.com/connect/v2 v2.0.2
+	google.golang.org/grpc v1.85.0
+)
+
+require (
+	golang.org/x/net v0.60.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20260817212433-ac3dfec99bb1 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
+)
