@@ -2,6 +2,7 @@ package grpcconn
 
 import (
 	"context"
+	"maps"
 	"strings"
 
 	"connectrpc.com/connect/v2"
@@ -106,4 +107,21 @@ func copyMetadata(h *connect.Header, md metadata.MD) {
 		}
 		h.SetValues(canonicalKey(key), values)
 	}
+}
+
+// syncMetadata stores a finished call's response header and trailer metadata
+// on info. A trailers-only response (an error before any response message)
+// arrives from grpc-go as trailer metadata only; its Content-Type is moved
+// to the response header, where it is for every other response, and the
+// rest stays trailing metadata, as the gRPC specification has it.
+func syncMetadata(info *connect.CallInfo, header, trailer metadata.MD) {
+	if len(header) == 0 {
+		if ct, ok := trailer["content-type"]; ok {
+			info.ResponseHeader().SetValues("Content-Type", ct)
+			trailer = maps.Clone(trailer)
+			delete(trailer, "content-type")
+		}
+	}
+	copyMetadata(info.ResponseHeader(), header)
+	copyMetadata(info.ResponseTrailer(), trailer)
 }

@@ -8,6 +8,7 @@ import (
 
 	"connectrpc.com/connect/v2"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 )
 
 // Stream descriptions by connect.StreamType (client, server, bidi).
@@ -100,20 +101,24 @@ func (s *stream) Receive(dst any) error {
 		return err
 	}
 	err := s.cs.RecvMsg(dst)
-	if !s.headerSynced {
-		s.headerSynced = true
-		if md, herr := s.cs.Header(); herr == nil {
+	if err == nil && s.spec.StreamType&connect.StreamTypeServer != 0 {
+		if !s.headerSynced {
+			s.headerSynced = true
+			md, _ := s.cs.Header() // available: a message has arrived
 			copyMetadata(s.info.ResponseHeader(), md)
 		}
-	}
-	if err == nil && s.spec.StreamType&connect.StreamTypeServer != 0 {
 		return nil
 	}
 	// The response is complete: grpc-go has checked that a client-streaming
 	// call got exactly one message, and the trailers are in.
 	s.ended = true
+	var header metadata.MD
+	if !s.headerSynced {
+		s.headerSynced = true
+		header, _ = s.cs.Header()
+	}
 	trailer := s.cs.Trailer()
-	copyMetadata(s.info.ResponseTrailer(), trailer)
+	syncMetadata(s.info, header, trailer)
 	if err != nil && !errors.Is(err, io.EOF) {
 		err = connectError(s.ctx, err, s.info.ResponseHeader().Len() > 0 || len(trailer) > 0)
 	}
