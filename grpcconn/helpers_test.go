@@ -169,5 +169,3 @@ func grpcStatus(err error) error {
 	}
 	return status.FromProto(p).Err()
 }
-
-
