@@ -2,7 +2,6 @@ package grpcconn
 
 import (
 	"context"
-	"maps"
 	"strings"
 
 	"connectrpc.com/connect/v2"
@@ -78,50 +77,27 @@ func lowerKey(key string) string {
 	return strings.ToLower(key)
 }
 
-// canonicalKey is textproto.CanonicalMIMEHeaderKey (what connect.Header
-// applies), without allocating for the response header every gRPC server
-// sends.
-func canonicalKey(key string) string {
-	if key == "content-type" {
-		return "Content-Type"
-	}
-	return key // connect.Header canonicalizes it
-}
-
 // copyMetadata stores the gRPC response metadata md in h, re-encoding the
 // raw bytes of "-bin" keys as base64 (connect.EncodeBinaryHeader), as they
-// arrive over connect-go's HTTP transport. grpc-status-details-bin, which
-// grpc-go leaves in the trailer, is not copied: its content is the error's
-// details.
+// arrive over connect-go's HTTP transport. Two protocol keys that grpc-go
+// leaves in the metadata are not copied, as grpc-go itself hides grpc-status
+// and grpc-encoding: content-type (always application/grpc[+codec]; the
+// codec is CallInfo.Codec) and grpc-status-details-bin (the error's
+// details). Leaving out content-type also spares every call whose server
+// sends no other header the allocation of the header map.
 func copyMetadata(h *connect.Header, md metadata.MD) {
 	for key, values := range md {
+		switch key {
+		case "content-type", "grpc-status-details-bin":
+			continue
+		}
 		if strings.HasSuffix(key, "-bin") {
-			if key == "grpc-status-details-bin" {
-				continue
-			}
 			enc := make([]string, len(values))
 			for i, v := range values {
 				enc[i] = connect.EncodeBinaryHeader([]byte(v))
 			}
 			values = enc
 		}
-		h.SetValues(canonicalKey(key), values)
+		h.SetValues(key, values) // connect.Header canonicalizes the key
 	}
-}
-
-// syncMetadata stores a finished call's response header and trailer metadata
-// on info. A trailers-only response (an error before any response message)
-// arrives from grpc-go as trailer metadata only; its Content-Type is moved
-// to the response header, where it is for every other response, and the
-// rest stays trailing metadata, as the gRPC specification has it.
-func syncMetadata(info *connect.CallInfo, header, trailer metadata.MD) {
-	if len(header) == 0 {
-		if ct, ok := trailer["content-type"]; ok {
-			info.ResponseHeader().SetValues("Content-Type", ct)
-			trailer = maps.Clone(trailer)
-			delete(trailer, "content-type")
-		}
-	}
-	copyMetadata(info.ResponseHeader(), header)
-	copyMetadata(info.ResponseTrailer(), trailer)
 }

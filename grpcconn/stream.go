@@ -8,7 +8,6 @@ import (
 
 	"connectrpc.com/connect/v2"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/metadata"
 )
 
 // Stream descriptions by connect.StreamType (client, server, bidi).
@@ -34,6 +33,7 @@ type stream struct {
 
 	// Receive side only.
 	headerSynced bool
+	gotHeader    bool // the server sent response headers
 	ended        bool
 }
 
@@ -101,26 +101,22 @@ func (s *stream) Receive(dst any) error {
 		return err
 	}
 	err := s.cs.RecvMsg(dst)
+	if !s.headerSynced {
+		s.headerSynced = true
+		md, _ := s.cs.Header() // available: a message or the end has arrived
+		s.gotHeader = len(md) > 0
+		copyMetadata(s.info.ResponseHeader(), md)
+	}
 	if err == nil && s.spec.StreamType&connect.StreamTypeServer != 0 {
-		if !s.headerSynced {
-			s.headerSynced = true
-			md, _ := s.cs.Header() // available: a message has arrived
-			copyMetadata(s.info.ResponseHeader(), md)
-		}
 		return nil
 	}
 	// The response is complete: grpc-go has checked that a client-streaming
 	// call got exactly one message, and the trailers are in.
 	s.ended = true
-	var header metadata.MD
-	if !s.headerSynced {
-		s.headerSynced = true
-		header, _ = s.cs.Header()
-	}
 	trailer := s.cs.Trailer()
-	syncMetadata(s.info, header, trailer)
+	copyMetadata(s.info.ResponseTrailer(), trailer)
 	if err != nil && !errors.Is(err, io.EOF) {
-		err = connectError(s.ctx, err, s.info.ResponseHeader().Len() > 0 || len(trailer) > 0)
+		err = connectError(s.ctx, err, s.gotHeader || len(trailer) > 0)
 	}
 	s.cancel()
 	return err

@@ -79,7 +79,8 @@ func (s *unaryStream) Receive(dst any) error {
 	opts = append(opts, s.t.callOpts...)
 	opts = append(opts, grpc.Header(&s.header), grpc.Trailer(&s.trailer))
 	err = s.t.cc.Invoke(ctx, s.procedure, s.req, dst, opts...)
-	syncMetadata(s.info, s.header, s.trailer)
+	copyMetadata(s.info.ResponseHeader(), s.header)
+	copyMetadata(s.info.ResponseTrailer(), s.trailer)
 	s.req = nil
 	if err != nil {
 		return connectError(s.ctx, err, len(s.header) > 0 || len(s.trailer) > 0)
