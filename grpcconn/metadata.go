@@ -79,16 +79,16 @@ func lowerKey(key string) string {
 
 // copyMetadata stores the gRPC response metadata md in h, re-encoding the
 // raw bytes of "-bin" keys as base64 (connect.EncodeBinaryHeader), as they
-// arrive over connect-go's HTTP transport. Two protocol keys that grpc-go
-// leaves in the metadata are not copied, as grpc-go itself hides grpc-status
-// and grpc-encoding: content-type (always application/grpc[+codec]; the
-// codec is CallInfo.Codec) and grpc-status-details-bin (the error's
-// details). Leaving out content-type also spares every call whose server
-// sends no other header the allocation of the header map.
+// arrive over connect-go's HTTP transport. Protocol headers that grpc-go
+// leaves in the metadata are not copied, as grpc-go itself hides
+// grpc-status and grpc-encoding: Content-Type (always application/grpc;
+// the codec is CallInfo.Codec), Date and every key with gRPC's reserved
+// "grpc-" prefix (grpc-accept-encoding, grpc-status-details-bin, whose
+// content is the error's details). So a call whose server sends no other
+// header allocates no header map.
 func copyMetadata(h *connect.Header, md metadata.MD) {
 	for key, values := range md {
-		switch key {
-		case "content-type", "grpc-status-details-bin":
+		if responseProtocolHeader(key) {
 			continue
 		}
 		if strings.HasSuffix(key, "-bin") {
@@ -100,4 +100,14 @@ func copyMetadata(h *connect.Header, md metadata.MD) {
 		}
 		h.SetValues(key, values) // connect.Header canonicalizes the key
 	}
+}
+
+// responseProtocolHeader reports whether a (lower-case) response metadata key
+// is a protocol header rather than the server's metadata.
+func responseProtocolHeader(key string) bool {
+	switch key {
+	case "content-type", "date":
+		return true
+	}
+	return strings.HasPrefix(key, "grpc-")
 }
