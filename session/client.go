@@ -69,6 +69,9 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	if cfg.httpClient != nil && (cfg.caPool != nil || cfg.insecureTLS) {
 		return nil, errors.New("session: WithCAPool and WithInsecureSkipVerify cannot be combined with WithHTTPClient; configure TLS on the http.Client")
 	}
+	if cfg.httpClient != nil && cfg.xnetHTTP2 {
+		return nil, errXNetHTTP2WithHTTPClient
+	}
 
 	var owned *http.Transport
 	hc := cfg.httpClient

@@ -40,6 +40,9 @@ func buildHTTPClient(cfg *config, u *url.URL) (*http.Client, *http.Transport) {
 		}
 		owned.Protocols = p
 		owned.ForceAttemptHTTP2 = true
+		if cfg.xnetHTTP2 {
+			useXNetHTTP2(owned)
+		}
 		hc.Transport = owned
 	}
 	if cfg.instanceHost != "" || len(cfg.header) > 0 {

@@ -61,6 +61,8 @@ type config struct {
 
 	connectClient *connect.Client
 	transport     connect.Transport
+
+	xnetHTTP2 bool // WithXNetHTTP2, in http2.go
 }
 
 // WithGRPC makes the client speak gRPC (HTTP/2; cleartext HTTP/2 for
