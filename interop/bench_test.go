@@ -33,6 +33,8 @@ import (
 //	grpcconn-raw  session.Client.Raw() over grpcconn (client-only), so
 //	              grpcconn/grpcconn-raw isolates the session package and
 //	              grpcconn-raw/grpcgo the connect-go client plus transport
+//	helper-xnet   helper with session.WithXNetHTTP2() (golang.org/x/net/http2
+//	              instead of net/http's bundled HTTP/2 client)
 //	helper-raw    session.Client.Raw(): the generated client sharing the
 //	              helper's connect.Client (interceptors, http.Transport), so
 //	              helper/helper-raw isolates the session package's own cost
@@ -210,6 +212,9 @@ var benchCases = []benchCase{
 		return helperOps(helperOn(tb, srv.URL(), loginPAT, session.WithTransport(
 			grpcconn.NewTransport(dialGRPC(tb, hostPort(tb, srv.URL()), nil)))), id, aliceID)
 	})},
+	{"e2e-h2c/helper-xnet", e2e(false, func(tb testing.TB, srv *sessiontest.Server, id string) (benchOp, benchOp) {
+		return helperOps(helperOn(tb, srv.URL(), loginPAT, session.WithGRPC(), session.WithXNetHTTP2()), id, aliceID)
+	})},
 	{"e2e-h2c/helper-raw", e2e(false, func(tb testing.TB, srv *sessiontest.Server, id string) (benchOp, benchOp) {
 		return rawOps(helperOn(tb, srv.URL(), loginPAT, session.WithGRPC()).Raw(), id, aliceID, sessionChecker(id))
 	})},
@@ -259,6 +264,11 @@ var benchCases = []benchCase{
 		return helperOps(helperOn(tb, srv.URL(), loginPAT, session.WithGRPC(), session.WithCAPool(serverRootCAs(tb, srv))), id, aliceID)
 	})},
 
+	{"e2e-tls/helper-xnet", e2e(true, func(tb testing.TB, srv *sessiontest.Server, id string) (benchOp, benchOp) {
+		return helperOps(helperOn(tb, srv.URL(), loginPAT, session.WithGRPC(), session.WithCAPool(serverRootCAs(tb, srv)),
+			session.WithXNetHTTP2()), id, aliceID)
+	})},
+
 	// Client cost only: a stock grpc-go server with canned responses.
 	{"client-only/grpcgo", clientOnly(func(tb testing.TB, base string, check func(*sessionv2.GetSessionResponse) error) (benchOp, benchOp) {
 		return grpcgoOps(dialGRPC(tb, hostPort(tb, base), nil), fakeToken, fakeSessionID, aliceID, check)
@@ -276,6 +286,9 @@ var benchCases = []benchCase{
 	{"client-only/grpcconn-raw", clientOnly(func(tb testing.TB, base string, check func(*sessionv2.GetSessionResponse) error) (benchOp, benchOp) {
 		return rawOps(helperOn(tb, base, fakeToken, session.WithTransport(
 			grpcconn.NewTransport(dialGRPC(tb, hostPort(tb, base), nil)))).Raw(), fakeSessionID, aliceID, check)
+	})},
+	{"client-only/helper-xnet", clientOnly(func(tb testing.TB, base string, _ func(*sessionv2.GetSessionResponse) error) (benchOp, benchOp) {
+		return helperOps(helperOn(tb, base, fakeToken, session.WithGRPC(), session.WithXNetHTTP2()), fakeSessionID, aliceID)
 	})},
 	{"client-only/helper-raw", clientOnly(func(tb testing.TB, base string, check func(*sessionv2.GetSessionResponse) error) (benchOp, benchOp) {
 		return rawOps(helperOn(tb, base, fakeToken, session.WithGRPC()).Raw(), fakeSessionID, aliceID, check)
@@ -317,8 +330,8 @@ func BenchmarkCreateSession(b *testing.B) {
 // (without -bench) proves each client/path combination works and returns
 // the expected data.
 func TestBenchCases(t *testing.T) {
-	if len(benchCases) != 22 {
-		t.Errorf("%d benchmark cases, want 22", len(benchCases))
+	if len(benchCases) != 25 {
+		t.Errorf("%d benchmark cases, want 25", len(benchCases))
 	}
 	for _, bc := range benchCases {
 		t.Run(bc.name, func(t *testing.T) {

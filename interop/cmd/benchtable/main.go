@@ -1,7 +1,8 @@
 // Command benchtable turns `go test -bench` output of the interop benchmarks
 // into the Markdown tables of BENCHMARKS.md: the median ns/op, B/op and
-// allocs/op of every benchmark, and the ratios helper/raw, raw/grpcgo and
-// helper/grpcgo computed from the medians of the same run.
+// allocs/op of every benchmark, and the ratios helper/raw, raw/grpcgo,
+// helper/grpcgo, grpcconn/grpcgo and helper-xnet/helper computed from the
+// medians of the same run.
 //
 //	go run ./cmd/benchtable bench.txt
 package main
@@ -135,5 +136,18 @@ func main() {
 			continue
 		}
 		fmt.Printf("| %s e2e-h2c (nogzip) | %s | %s | %s | %s | – | – |\n", rpc, ratio(h, r), diff(h, r), ratio(r, gg), ratio(h, gg))
+	}
+	// grpcconn (session.Client over grpc-go) and helper-xnet (x/net HTTP/2)
+	// against grpc-go's own client and the default helper.
+	fmt.Println()
+	fmt.Println("| RPC / path | grpcconn/grpcgo time | grpcconn−grpcgo allocs | grpcconn/grpcconn-raw time | helper-xnet/helper time | helper-xnet−helper allocs | helper-xnet/grpcgo time |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|")
+	for _, g := range groups {
+		gc, gg, gcr, hx, h := get(g, "grpcconn"), get(g, "grpcgo"), get(g, "grpcconn-raw"), get(g, "helper-xnet"), get(g, "helper")
+		if gc == nil && hx == nil {
+			continue
+		}
+		fmt.Printf("| %s %s | %s | %s | %s | %s | %s | %s |\n", g.rpc, g.path,
+			ratio(gc, gg), diff(gc, gg), ratio(gc, gcr), ratio(hx, h), diff(hx, h), ratio(hx, gg))
 	}
 }
