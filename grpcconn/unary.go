@@ -12,7 +12,7 @@ import (
 
 // inlineCallOptions is how many call options a unary call passes without a
 // separate allocation.
-const inlineCallOptions = 8
+const inlineCallOptions = 4
 
 // unaryStream runs a unary call as one cc.Invoke: Send keeps the request,
 // Receive invokes the RPC with the response message as the reply, so grpc-go
