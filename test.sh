@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 go test -race -count=1 ./...
-for mod in interop; do
+for mod in grpcconn interop; do
   if [ -f "$mod/go.mod" ]; then
     (cd "$mod" && go test -race -count=1 ./...)
   fi
