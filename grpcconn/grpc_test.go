@@ -324,3 +324,15 @@ func TestUnaryStreamContract(t *testing.T) {
 		t.Errorf("%d calls sent, want 1", n)
 	}
 }
+
+// TestNilConnection: a transport over no connection fails every call with a
+// clear error instead of panicking.
+func TestNilConnection(t *testing.T) {
+	for _, cc := range []grpc.ClientConnInterface{nil, (*grpc.ClientConn)(nil)} {
+		c := newSession(t, cc, session.WithPersonalAccessToken(transporttest.LoginPAT))
+		_, err := c.Get(ctxT(t), "4711")
+		if session.CodeOf(err) != connect.CodeInternal || !strings.Contains(err.Error(), "nil connection") {
+			t.Errorf("%T: %v", cc, err)
+		}
+	}
+}

@@ -28,7 +28,7 @@ func WithCallOptions(opts ...grpc.CallOption) Option {
 // and closes it when done; the transport holds no other resources.
 //
 // Pass it to [connect.NewClient], or to this project's session client with
-// session.WithTransport. Each call's [connect.CallInfo] reports Protocol
+// session.WithTransport. With a nil cc every call fails with CodeInternal. Each call's [connect.CallInfo] reports Protocol
 // "grpc", Codec "proto" (or the name of a codec forced with
 // [WithCallOptions]), RequestEncoding "identity" (or the compressor set with
 // grpc.UseCompressor in [WithCallOptions]) and, as PeerAddr, the endpoint of
@@ -37,7 +37,11 @@ func WithCallOptions(opts ...grpc.CallOption) Option {
 // compression of a response or the size of a message, so ResponseEncoding
 // stays empty and SendStats and ReceiveStats stay zero.
 func NewTransport(cc grpc.ClientConnInterface, opts ...Option) connect.Transport {
-	t := &transport{cc: cc, peer: targetEndpoint(cc), codec: connect.CodecNameProto, requestEncoding: connect.CompressionNameIdentity}
+	conn, isConn := cc.(*grpc.ClientConn)
+	t := &transport{cc: cc, noConn: cc == nil || (isConn && conn == nil), codec: connect.CodecNameProto, requestEncoding: connect.CompressionNameIdentity}
+	if !t.noConn {
+		t.peer = targetEndpoint(cc)
+	}
 	for _, o := range opts {
 		if o != nil {
 			o(t)
@@ -60,8 +64,11 @@ func NewTransport(cc grpc.ClientConnInterface, opts ...Option) connect.Transport
 	return t
 }
 
+var errNoConn = connect.NewError(connect.CodeInternal, "grpcconn: NewTransport was given a nil connection")
+
 type transport struct {
 	cc              grpc.ClientConnInterface
+	noConn          bool // cc is nil (or a nil *grpc.ClientConn)
 	callOpts        []grpc.CallOption
 	peer            string
 	codec           string
@@ -70,6 +77,9 @@ type transport struct {
 
 // NewClientStream implements [connect.Transport].
 func (t *transport) NewClientStream(ctx context.Context, spec connect.Spec) (connect.ClientStream, error) {
+	if t.noConn {
+		return nil, errNoConn
+	}
 	info, ok := connect.CallInfoForClientContext(ctx)
 	if !ok {
 		ctx, info = connect.NewClientContext(ctx)
