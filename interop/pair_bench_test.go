@@ -2,61 +2,92 @@ package interop_test
 
 import (
 	"context"
+	"crypto/x509"
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
+
 	"github.com/sessionkit/zitadel-session-go/grpcconn"
 	"github.com/sessionkit/zitadel-session-go/session"
+	"github.com/sessionkit/zitadel-session-go/sessiontest"
 )
 
-// BenchmarkGRPCConnPaired measures GetSession of grpc-go's own client
-// (grpcgo), of session.Client over grpcconn and of its Raw() generated
-// client (grpcconn-raw) against the same server, alternating the three call
-// by call in rotating order, so that load from other processes hits
-// both alike (on a shared machine the separate sub-benchmarks of
-// BenchmarkGetSession can land in different load phases). It reports each
-// client's mean time per call and the ratios to grpcgo.
-func BenchmarkGRPCConnPaired(b *testing.B) {
-	for _, path := range []string{"client-only", "e2e-h2c"} {
+// pairedClient is one client of BenchmarkPaired.
+type pairedClient struct {
+	name string
+	get  benchOp
+}
+
+// BenchmarkPaired measures GetSession of several clients against the same
+// server, alternating them call by call in rotating order, so that load
+// from other processes hits all of them alike (on a shared machine the
+// separate sub-benchmarks of BenchmarkGetSession can land in different load
+// phases, which moves their ratios by more than the differences measured
+// here). It reports each client's mean time per call ("<client>-ns/call")
+// and its ratio to the first client ("<client>/grpcgo"), and
+// helper-xnet/helper.
+//
+// Clients: grpcgo (grpc-go's ClientConn.Invoke), grpcconn (session.Client
+// over grpcconn), grpcconn-raw (its Raw() generated client), helper
+// (session.Client, default net/http transport, gRPC) and helper-xnet (the
+// same with WithXNetHTTP2). Paths as in BenchmarkGetSession: client-only,
+// e2e-h2c, e2e-tls.
+func BenchmarkPaired(b *testing.B) {
+	for _, path := range []string{"client-only", "e2e-h2c", "e2e-tls"} {
 		b.Run(path, func(b *testing.B) {
 			var base, token, id string
-			if path == "client-only" {
+			var pool *x509.CertPool // TLS only
+			var tlsOpts []session.Option
+			switch path {
+			case "client-only":
 				base, token, id = startGRPCGo(b, newFakeService(false)), fakeToken, fakeSessionID
-			} else {
+			case "e2e-h2c":
 				srv := newSessiontest(b)
 				base, token, id = srv.URL(), loginPAT, seedSession(b, srv)
+			case "e2e-tls":
+				srv := newSessiontest(b, sessiontest.WithTLS())
+				base, token, id = srv.URL(), loginPAT, seedSession(b, srv)
+				pool = serverRootCAs(b, srv)
+				tlsOpts = []session.Option{session.WithCAPool(pool)}
 			}
-			grpcgo, _ := grpcgoOps(dialGRPC(b, hostPort(b, base), nil), token, id, aliceID, sessionChecker(id))
-			c := helperOn(b, base, token, session.WithTransport(grpcconn.NewTransport(dialGRPC(b, hostPort(b, base), nil))))
-			ours, _ := helperOps(c, id, aliceID)
-			raw, _ := rawOps(c.Raw(), id, aliceID, sessionChecker(id))
+			dial := func() *grpc.ClientConn { return dialGRPC(b, hostPort(b, base), pool) }
+			check := sessionChecker(id)
+			grpcgo, _ := grpcgoOps(dial(), token, id, aliceID, check)
+			// Each client has its own connection: a connection shared by two
+			// clients is used twice as often and so stays warmer.
+			ours, _ := helperOps(helperOn(b, base, token, session.WithTransport(grpcconn.NewTransport(dial()))), id, aliceID)
+			raw, _ := rawOps(helperOn(b, base, token, session.WithTransport(grpcconn.NewTransport(dial()))).Raw(), id, aliceID, check)
+			helper, _ := helperOps(helperOn(b, base, token, append([]session.Option{session.WithGRPC()}, tlsOpts...)...), id, aliceID)
+			xnet, _ := helperOps(helperOn(b, base, token, append([]session.Option{session.WithGRPC(), session.WithXNetHTTP2()}, tlsOpts...)...), id, aliceID)
+			clients := []pairedClient{{"grpcgo", grpcgo}, {"grpcconn", ours}, {"grpcconn-raw", raw}, {"helper", helper}, {"helper-xnet", xnet}}
+
 			ctx := context.Background()
-			ops := [3]benchOp{grpcgo, ours, raw}
-			for _, op := range ops {
-				if err := op(ctx); err != nil {
-					b.Fatal(err)
+			for _, c := range clients { // warm-up: open the connections
+				if err := c.get(ctx); err != nil {
+					b.Fatalf("%s: %v", c.name, err)
 				}
 			}
-			var spent [3]time.Duration
+			spent := make([]time.Duration, len(clients))
 			n := 0
 			for b.Loop() {
-				// Rotate the order, so that no client always runs first
-				// (or right after another one) in a round.
-				for k := range ops {
-					i := (n + k) % len(ops)
+				for k := range clients {
+					i := (n + k) % len(clients)
 					start := time.Now()
-					if err := ops[i](ctx); err != nil {
-						b.Fatal(err)
+					if err := clients[i].get(ctx); err != nil {
+						b.Fatalf("%s: %v", clients[i].name, err)
 					}
 					spent[i] += time.Since(start)
 				}
 				n++
 			}
-			b.ReportMetric(float64(spent[0].Nanoseconds())/float64(n), "grpcgo-ns/call")
-			b.ReportMetric(float64(spent[1].Nanoseconds())/float64(n), "grpcconn-ns/call")
-			b.ReportMetric(float64(spent[2].Nanoseconds())/float64(n), "grpcconn-raw-ns/call")
-			b.ReportMetric(float64(spent[1])/float64(spent[0]), "grpcconn/grpcgo")
-			b.ReportMetric(float64(spent[2])/float64(spent[0]), "grpcconn-raw/grpcgo")
+			for i, c := range clients {
+				b.ReportMetric(float64(spent[i].Nanoseconds())/float64(n), c.name+"-ns/call")
+				if i > 0 {
+					b.ReportMetric(float64(spent[i])/float64(spent[0]), c.name+"/grpcgo")
+				}
+			}
+			b.ReportMetric(float64(spent[4])/float64(spent[3]), "helper-xnet/helper")
 		})
 	}
 }

@@ -28,6 +28,9 @@ type Client struct {
 
 	// ownedTransport is the *http.Transport New built, closed by Close.
 	ownedTransport *http.Transport
+	// xnetH2C is the WithXNetHTTP2 transport for cleartext HTTP/2, closed by
+	// Close.
+	xnetH2C interface{ CloseIdleConnections() }
 }
 
 // New returns a client for the Zitadel instance at baseURL (e.g.
@@ -101,7 +104,11 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		}
 		transport = connecthttp.NewTransport(hc, baseURL, hopts...)
 	}
-	return newFromConnect(connect.NewClient(transport, ics...), owned), nil
+	c := newFromConnect(connect.NewClient(transport, ics...), owned)
+	if cfg.xnetH2C != nil {
+		c.xnetH2C = cfg.xnetH2C
+	}
+	return c, nil
 }
 
 func newFromConnect(cc *connect.Client, owned *http.Transport) *Client {
@@ -153,6 +160,9 @@ func buildInterceptors(cfg *config, hc *http.Client, baseURL string) ([]connect.
 func (c *Client) Close() error {
 	if c.ownedTransport != nil {
 		c.ownedTransport.CloseIdleConnections()
+	}
+	if c.xnetH2C != nil {
+		c.xnetH2C.CloseIdleConnections()
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ func buildHTTPClient(cfg *config, u *url.URL) (*http.Client, *http.Transport) {
 		owned.Protocols = p
 		owned.ForceAttemptHTTP2 = true
 		if cfg.xnetHTTP2 {
-			useXNetHTTP2(owned)
+			cfg.xnetH2C = useXNetHTTP2(owned)
 		}
 		hc.Transport = owned
 	}
