@@ -13,8 +13,9 @@ import (
 // WithXNetHTTP2 makes the HTTP transport that New builds speak HTTP/2 with
 // golang.org/x/net/http2 instead of the copy of it bundled in net/http: over
 // https:// when the server offers h2 (HTTP/1.1 stays the fallback), and for
-// gRPC over http:// (cleartext HTTP/2 with prior knowledge). Connect and
-// gRPC-Web over http:// keep using HTTP/1.1. Its effect is measured in
+// gRPC over http:// (cleartext HTTP/2 with prior knowledge; x/net's client
+// dials the server directly, so HTTP_PROXY does not apply to it). Connect
+// and gRPC-Web over http:// keep using HTTP/1.1. Its effect is measured in
 // BENCHMARKS.md; the default stays net/http's own client, which needs no
 // extra module and is what every Go program already uses.
 //
