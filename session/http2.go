@@ -35,9 +35,8 @@ var errXNetHTTP2WithHTTPClient = errors.New("session: WithXNetHTTP2 cannot be co
 // Client closes it.
 //
 // ConfigureTransports fails only when t already has an "https" protocol
-// registered, i.e. its HTTP/2 is already replaced (for example by
-// http2.ConfigureTransports on http.DefaultTransport, which t was cloned
-// from); t is then left as it is.
+// registered (never so for the transport New builds); t is then left as it
+// is.
 func useXNetHTTP2(t *http.Transport) *http2.Transport {
 	_, _ = http2.ConfigureTransports(t)
 	if t.Protocols == nil || !t.Protocols.UnencryptedHTTP2() || t.Protocols.HTTP1() {
