@@ -53,7 +53,9 @@ import (
 //	                 cost for every client)
 //
 // Benchmark names are BenchmarkGetSession/<path>/<client>, so benchstat shows
-// one row per path and client. Client and server share the process, so B/op
+// one row per path and client. Besides ns/op, B/op and allocs/op each reports
+// cpu-ns/op, the process's CPU time (user + system, client, server and GC)
+// per call. Client and server share the process, so B/op
 // and allocs/op include the server's allocations (identical per path except
 // where the client's choices change the server's work, e.g. gzip).
 // cmd/benchtable turns the output into the tables of BENCHMARKS.md.
@@ -309,10 +311,16 @@ func runBench(b *testing.B, create bool) {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
+			cpu := processCPU()
 			for b.Loop() {
 				if err := op(ctx); err != nil {
 					b.Fatal(err)
 				}
+			}
+			if cpu := processCPU() - cpu; cpu > 0 {
+				// Process CPU time per call: unlike ns/op it hardly moves
+				// when other processes compete for the machine's cores.
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 			}
 		})
 	}
