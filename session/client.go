@@ -28,9 +28,8 @@ type Client struct {
 
 	// ownedTransport is the *http.Transport New built, closed by Close.
 	ownedTransport *http.Transport
-	// xnetH2C is the WithXNetHTTP2 transport for cleartext HTTP/2, closed by
-	// Close.
-	xnetH2C interface{ CloseIdleConnections() }
+	// xnetGRPC is the WithXNetHTTP2 transport of gRPC calls, closed by Close.
+	xnetGRPC interface{ CloseIdleConnections() }
 }
 
 // New returns a client for the Zitadel instance at baseURL (e.g.
@@ -105,8 +104,8 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		transport = connecthttp.NewTransport(hc, baseURL, hopts...)
 	}
 	c := newFromConnect(connect.NewClient(transport, ics...), owned)
-	if cfg.xnetH2C != nil {
-		c.xnetH2C = cfg.xnetH2C
+	if cfg.xnetGRPC != nil {
+		c.xnetGRPC = cfg.xnetGRPC
 	}
 	return c, nil
 }
@@ -161,8 +160,8 @@ func (c *Client) Close() error {
 	if c.ownedTransport != nil {
 		c.ownedTransport.CloseIdleConnections()
 	}
-	if c.xnetH2C != nil {
-		c.xnetH2C.CloseIdleConnections()
+	if c.xnetGRPC != nil {
+		c.xnetGRPC.CloseIdleConnections()
 	}
 	return nil
 }

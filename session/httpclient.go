@@ -40,10 +40,10 @@ func buildHTTPClient(cfg *config, u *url.URL) (*http.Client, *http.Transport) {
 		}
 		owned.Protocols = p
 		owned.ForceAttemptHTTP2 = true
-		if cfg.xnetHTTP2 {
-			cfg.xnetH2C = useXNetHTTP2(owned)
-		}
 		hc.Transport = owned
+		if cfg.xnetHTTP2 {
+			hc.Transport, cfg.xnetGRPC = useXNetHTTP2(owned, cfg, u)
+		}
 	}
 	if cfg.instanceHost != "" || len(cfg.header) > 0 {
 		base := hc.Transport

@@ -64,7 +64,7 @@ type config struct {
 	transport     connect.Transport
 
 	xnetHTTP2 bool             // WithXNetHTTP2, in http2.go
-	xnetH2C   *http2.Transport // set by buildHTTPClient, closed by Client.Close
+	xnetGRPC  *http2.Transport // set by buildHTTPClient, closed by Client.Close
 }
 
 // WithGRPC makes the client speak gRPC (HTTP/2; cleartext HTTP/2 for
