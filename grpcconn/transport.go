@@ -28,14 +28,22 @@ func WithCallOptions(opts ...grpc.CallOption) Option {
 // and closes it when done; the transport holds no other resources.
 //
 // Pass it to [connect.NewClient], or to this project's session client with
-// session.WithTransport. With a nil cc every call fails with CodeInternal. Each call's [connect.CallInfo] reports Protocol
-// "grpc", Codec "proto" (or the name of a codec forced with
-// [WithCallOptions]), RequestEncoding "identity" (or the compressor set with
-// grpc.UseCompressor in [WithCallOptions]) and, as PeerAddr, the endpoint of
-// cc's target (e.g. "zitadel.example.com:443"), like connect-go's HTTP
-// transport reports its URL's host. grpc-go does not tell its callers the
-// compression of a response or the size of a message, so ResponseEncoding
-// stays empty and SendStats and ReceiveStats stay zero.
+// session.WithTransport. With a nil cc every call fails with CodeInternal.
+//
+// Each call's [connect.CallInfo] reports Protocol "grpc", Codec "proto" (or
+// the name of a codec forced with [WithCallOptions]), RequestEncoding
+// "identity" (or the compressor set with grpc.UseCompressor in
+// [WithCallOptions]) and, as PeerAddr, the endpoint of cc's target (e.g.
+// "zitadel.example.com:443"), as connect-go's HTTP transport reports its
+// URL's host. Response headers and trailers carry the server's metadata
+// without the protocol's own keys (Content-Type, Date, grpc-*). grpc-go
+// does not tell its callers the compression of a response or the size of a
+// message, so ResponseEncoding stays empty and SendStats and ReceiveStats
+// stay zero.
+//
+// Closing a unary call's stream does not interrupt a cc.Invoke in flight
+// (grpc-go offers no way to); cancel the call's context for that, as with
+// grpc-go itself. Closing a streaming call's stream cancels it.
 func NewTransport(cc grpc.ClientConnInterface, opts ...Option) connect.Transport {
 	conn, isConn := cc.(*grpc.ClientConn)
 	t := &transport{cc: cc, noConn: cc == nil || (isConn && conn == nil), codec: connect.CodecNameProto, requestEncoding: connect.CompressionNameIdentity}
