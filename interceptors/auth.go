@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync/atomic"
 
 	"connectrpc.com/connect/v2"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -58,6 +59,7 @@ const (
 // first one; derive a fresh context per call.
 func Auth(ts oauth2.TokenSource) connect.ClientInterceptor {
 	cached := oauth2.ReuseTokenSource(nil, ts)
+	var last atomic.Pointer[bearerHeader]
 	return func(next connect.ClientFunc) connect.ClientFunc {
 		return func(ctx context.Context, spec connect.Spec) (connect.ClientStream, error) {
 			info, ok := connect.CallInfoForClientContext(ctx)
@@ -75,11 +77,27 @@ func Auth(ts oauth2.TokenSource) connect.ClientInterceptor {
 				if tok == nil || tok.AccessToken == "" {
 					return nil, connect.NewError(connect.CodeUnauthenticated, "interceptors: token source returned an empty access token")
 				}
-				info.RequestHeader().Set(headerAuthorization, "Bearer "+tok.AccessToken)
+				h := last.Load()
+				if h == nil || h.token != tok.AccessToken {
+					h = newBearerHeader(tok.AccessToken)
+					last.Store(h)
+				}
+				info.RequestHeader().SetValues(headerAuthorization, h.values)
 			}
 			return next(ctx, spec)
 		}
 	}
+}
+
+// bearerHeader is the Authorization header value for one access token,
+// built once per token instead of once per call.
+type bearerHeader struct {
+	token  string
+	values []string // {"Bearer " + token}; capacity 1, so an Add copies it
+}
+
+func newBearerHeader(token string) *bearerHeader {
+	return &bearerHeader{token: token, values: []string{"Bearer " + token}}
 }
 
 // tokenError converts a token source failure into a connect error (see

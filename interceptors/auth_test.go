@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect/v2"
 	"golang.org/x/oauth2"
@@ -441,5 +442,50 @@ func TestAuthTokenEndpoint5xxIsUnavailable(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "HTTP 503") {
 		t.Errorf("error %q should name the status", err)
+	}
+}
+
+// rotatingSource returns the tokens in turn, each already expired so that
+// the interceptor's token cache asks again on every call.
+type rotatingSource struct {
+	mu     sync.Mutex
+	tokens []string
+	n      int
+}
+
+func (r *rotatingSource) Token() (*oauth2.Token, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	tok := r.tokens[r.n%len(r.tokens)]
+	r.n++
+	return &oauth2.Token{AccessToken: tok, TokenType: "Bearer", Expiry: time.Unix(1, 0)}, nil
+}
+
+// TestAuthHeaderFollowsTokenChanges: the header value built once per token
+// follows every change of the token, and a per-call Add does not leak into
+// later calls.
+func TestAuthHeaderFollowsTokenChanges(t *testing.T) {
+	svc := newFakeSessions()
+	client := startSessionServer(t, svc, interceptors.Auth(&rotatingSource{tokens: []string{"tok-a", "tok-b"}}))
+	for i, want := range []string{"tok-a", "tok-b", "tok-a", "tok-a", "tok-b"} {
+		if i == 3 { // a call with its own header: the source is not asked
+			ctx, info := connect.NewClientContext(t.Context())
+			info.RequestHeader().Set("Authorization", "Bearer own")
+			if err := getSession(ctx, client); err != nil {
+				t.Fatal(err)
+			}
+			if got := svc.lastHeader().Values("Authorization"); len(got) != 1 || got[0] != "Bearer own" {
+				t.Fatalf("call %d: Authorization = %q", i, got)
+			}
+			continue
+		}
+		ctx, info := connect.NewClientContext(t.Context())
+		if err := getSession(ctx, client); err != nil {
+			t.Fatal(err)
+		}
+		info.RequestHeader().Add("Authorization", "extra") // after the call: must not touch the cached value
+		if got := svc.lastHeader().Values("Authorization"); len(got) != 1 || got[0] != "Bearer "+want {
+			t.Fatalf("call %d: Authorization = %q, want %q", i, got, "Bearer "+want)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 	"github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2/sessionv2connect"
+	"github.com/sessionkit/zitadel-session-go/grpcconn"
 	"github.com/sessionkit/zitadel-session-go/session"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
 )
@@ -26,6 +27,14 @@ import (
 //	              plain net/http client + a minimal bearer interceptor
 //	helper        this project's session.Client (validation, conversion,
 //	              typed errors, handle bookkeeping), default transport
+//	grpcconn      session.Client over grpcconn.NewTransport (the nested
+//	              grpcconn module): every call is a grpc-go
+//	              ClientConn.Invoke on a stock grpc-go connection
+//	grpcconn-raw  session.Client.Raw() over grpcconn (client-only), so
+//	              grpcconn/grpcconn-raw isolates the session package and
+//	              grpcconn-raw/grpcgo the connect-go client plus transport
+//	helper-xnet   helper with session.WithXNetHTTP2() (golang.org/x/net/http2
+//	              instead of net/http's bundled HTTP/2 client)
 //	helper-raw    session.Client.Raw(): the generated client sharing the
 //	              helper's connect.Client (interceptors, http.Transport), so
 //	              helper/helper-raw isolates the session package's own cost
@@ -44,7 +53,9 @@ import (
 //	                 cost for every client)
 //
 // Benchmark names are BenchmarkGetSession/<path>/<client>, so benchstat shows
-// one row per path and client. Client and server share the process, so B/op
+// one row per path and client. Besides ns/op, B/op and allocs/op each reports
+// cpu-ns/op, the process's CPU time (user + system, client, server and GC)
+// per call. Client and server share the process, so B/op
 // and allocs/op include the server's allocations (identical per path except
 // where the client's choices change the server's work, e.g. gzip).
 // cmd/benchtable turns the output into the tables of BENCHMARKS.md.
@@ -199,6 +210,13 @@ var benchCases = []benchCase{
 	{"e2e-h2c/helper", e2e(false, func(tb testing.TB, srv *sessiontest.Server, id string) (benchOp, benchOp) {
 		return helperOps(helperOn(tb, srv.URL(), loginPAT, session.WithGRPC()), id, aliceID)
 	})},
+	{"e2e-h2c/grpcconn", e2e(false, func(tb testing.TB, srv *sessiontest.Server, id string) (benchOp, benchOp) {
+		return helperOps(helperOn(tb, srv.URL(), loginPAT, session.WithTransport(
+			grpcconn.NewTransport(dialGRPC(tb, hostPort(tb, srv.URL()), nil)))), id, aliceID)
+	})},
+	{"e2e-h2c/helper-xnet", e2e(false, func(tb testing.TB, srv *sessiontest.Server, id string) (benchOp, benchOp) {
+		return helperOps(helperOn(tb, srv.URL(), loginPAT, session.WithGRPC(), session.WithXNetHTTP2()), id, aliceID)
+	})},
 	{"e2e-h2c/helper-raw", e2e(false, func(tb testing.TB, srv *sessiontest.Server, id string) (benchOp, benchOp) {
 		return rawOps(helperOn(tb, srv.URL(), loginPAT, session.WithGRPC()).Raw(), id, aliceID, sessionChecker(id))
 	})},
@@ -248,6 +266,11 @@ var benchCases = []benchCase{
 		return helperOps(helperOn(tb, srv.URL(), loginPAT, session.WithGRPC(), session.WithCAPool(serverRootCAs(tb, srv))), id, aliceID)
 	})},
 
+	{"e2e-tls/helper-xnet", e2e(true, func(tb testing.TB, srv *sessiontest.Server, id string) (benchOp, benchOp) {
+		return helperOps(helperOn(tb, srv.URL(), loginPAT, session.WithGRPC(), session.WithCAPool(serverRootCAs(tb, srv)),
+			session.WithXNetHTTP2()), id, aliceID)
+	})},
+
 	// Client cost only: a stock grpc-go server with canned responses.
 	{"client-only/grpcgo", clientOnly(func(tb testing.TB, base string, check func(*sessionv2.GetSessionResponse) error) (benchOp, benchOp) {
 		return grpcgoOps(dialGRPC(tb, hostPort(tb, base), nil), fakeToken, fakeSessionID, aliceID, check)
@@ -257,6 +280,17 @@ var benchCases = []benchCase{
 	})},
 	{"client-only/helper", clientOnly(func(tb testing.TB, base string, _ func(*sessionv2.GetSessionResponse) error) (benchOp, benchOp) {
 		return helperOps(helperOn(tb, base, fakeToken, session.WithGRPC()), fakeSessionID, aliceID)
+	})},
+	{"client-only/grpcconn", clientOnly(func(tb testing.TB, base string, _ func(*sessionv2.GetSessionResponse) error) (benchOp, benchOp) {
+		return helperOps(helperOn(tb, base, fakeToken, session.WithTransport(
+			grpcconn.NewTransport(dialGRPC(tb, hostPort(tb, base), nil)))), fakeSessionID, aliceID)
+	})},
+	{"client-only/grpcconn-raw", clientOnly(func(tb testing.TB, base string, check func(*sessionv2.GetSessionResponse) error) (benchOp, benchOp) {
+		return rawOps(helperOn(tb, base, fakeToken, session.WithTransport(
+			grpcconn.NewTransport(dialGRPC(tb, hostPort(tb, base), nil)))).Raw(), fakeSessionID, aliceID, check)
+	})},
+	{"client-only/helper-xnet", clientOnly(func(tb testing.TB, base string, _ func(*sessionv2.GetSessionResponse) error) (benchOp, benchOp) {
+		return helperOps(helperOn(tb, base, fakeToken, session.WithGRPC(), session.WithXNetHTTP2()), fakeSessionID, aliceID)
 	})},
 	{"client-only/helper-raw", clientOnly(func(tb testing.TB, base string, check func(*sessionv2.GetSessionResponse) error) (benchOp, benchOp) {
 		return rawOps(helperOn(tb, base, fakeToken, session.WithGRPC()).Raw(), fakeSessionID, aliceID, check)
@@ -277,10 +311,16 @@ func runBench(b *testing.B, create bool) {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
+			cpu := processCPU()
 			for b.Loop() {
 				if err := op(ctx); err != nil {
 					b.Fatal(err)
 				}
+			}
+			if cpu := processCPU() - cpu; cpu > 0 {
+				// Process CPU time per call: unlike ns/op it hardly moves
+				// when other processes compete for the machine's cores.
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 			}
 		})
 	}
@@ -298,8 +338,8 @@ func BenchmarkCreateSession(b *testing.B) {
 // (without -bench) proves each client/path combination works and returns
 // the expected data.
 func TestBenchCases(t *testing.T) {
-	if len(benchCases) != 19 {
-		t.Errorf("%d benchmark cases, want 19", len(benchCases))
+	if len(benchCases) != 25 {
+		t.Errorf("%d benchmark cases, want 25", len(benchCases))
 	}
 	for _, bc := range benchCases {
 		t.Run(bc.name, func(t *testing.T) {
@@ -327,6 +367,11 @@ func TestBenchCases(t *testing.T) {
 				}
 				if enc := hdr.Get("grpc-encoding"); len(enc) != 0 {
 					t.Errorf("grpc-go response encoding %q, want none", enc)
+				}
+			case strings.HasPrefix(client, "grpcconn"):
+				// grpc-go's own HTTP/2 client: no connect-go HTTP info.
+				if httpProto != "" || info.Protocol != "grpc" || info.TransportInfo != nil {
+					t.Errorf("grpcconn: protocol %q, HTTP %q, transport info %T", info.Protocol, httpProto, info.TransportInfo)
 				}
 			case path == "e2e-inprocess":
 				if httpProto != "" {

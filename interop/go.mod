@@ -4,9 +4,12 @@ go 1.26.0
 
 replace github.com/sessionkit/zitadel-session-go => ../
 
+replace github.com/sessionkit/zitadel-session-go/grpcconn => ../grpcconn
+
 require (
 	connectrpc.com/connect/v2 v2.0.2
 	github.com/sessionkit/zitadel-session-go v0.0.0
+	github.com/sessionkit/zitadel-session-go/grpcconn v0.0.0
 	go.uber.org/goleak v1.3.0
 	golang.org/x/net v0.62.0
 	google.golang.org/grpc v1.85.0

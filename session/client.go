@@ -27,6 +27,8 @@ type Client struct {
 
 	// ownedTransport is the *http.Transport New built, closed by Close.
 	ownedTransport *http.Transport
+	// xnetGRPC is the WithXNetHTTP2 transport of gRPC calls, closed by Close.
+	xnetGRPC interface{ CloseIdleConnections() }
 }
 
 // New returns a client for the Zitadel instance at baseURL (e.g.
@@ -60,6 +62,9 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	if cfg.httpClient != nil && (cfg.caPool != nil || cfg.insecureTLS) {
 		return nil, errors.New("session: WithCAPool and WithInsecureSkipVerify cannot be combined with WithHTTPClient; configure TLS on the http.Client")
 	}
+	if cfg.httpClient != nil && cfg.xnetHTTP2 {
+		return nil, errXNetHTTP2WithHTTPClient
+	}
 
 	var owned *http.Transport
 	hc := cfg.httpClient
@@ -89,7 +94,11 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		}
 		transport = connecthttp.NewTransport(hc, baseURL, hopts...)
 	}
-	return newFromConnect(connect.NewClient(transport, ics...), owned), nil
+	c := newFromConnect(connect.NewClient(transport, ics...), owned)
+	if cfg.xnetGRPC != nil {
+		c.xnetGRPC = cfg.xnetGRPC
+	}
+	return c, nil
 }
 
 func newFromConnect(cc *connect.Client, owned *http.Transport) *Client {
@@ -141,6 +150,9 @@ func buildInterceptors(cfg *config, hc *http.Client, baseURL string) ([]connect.
 func (c *Client) Close() error {
 	if c.ownedTransport != nil {
 		c.ownedTransport.CloseIdleConnections()
+	}
+	if c.xnetGRPC != nil {
+		c.xnetGRPC.CloseIdleConnections()
 	}
 	return nil
 }

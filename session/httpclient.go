@@ -42,6 +42,9 @@ func buildHTTPClient(cfg *config, u *url.URL) (*http.Client, *http.Transport) {
 		owned.Protocols = p
 		owned.ForceAttemptHTTP2 = true
 		hc.Transport = owned
+		if cfg.xnetHTTP2 {
+			hc.Transport, cfg.xnetGRPC = useXNetHTTP2(owned, cfg, u)
+		}
 	}
 	hc.CheckRedirect = refuseRedirects
 	if cfg.instanceHost != "" || len(cfg.header) > 0 {

@@ -7,6 +7,7 @@ import (
 
 	"connectrpc.com/connect/v2"
 	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/net/http2"
 	"golang.org/x/oauth2"
 
 	"github.com/sessionkit/zitadel-session-go/credentials"
@@ -62,6 +63,9 @@ type config struct {
 	interceptors []connect.ClientInterceptor
 
 	transport connect.Transport
+
+	xnetHTTP2 bool             // WithXNetHTTP2, in http2.go
+	xnetGRPC  *http2.Transport // set by buildHTTPClient, closed by Client.Close
 }
 
 // WithGRPC makes the client speak gRPC (HTTP/2; cleartext HTTP/2 for

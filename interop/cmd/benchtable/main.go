@@ -1,7 +1,8 @@
 // Command benchtable turns `go test -bench` output of the interop benchmarks
 // into the Markdown tables of BENCHMARKS.md: the median ns/op, B/op and
-// allocs/op of every benchmark, and the ratios helper/raw, raw/grpcgo and
-// helper/grpcgo computed from the medians of the same run.
+// allocs/op of every benchmark, and the ratios helper/raw, raw/grpcgo,
+// helper/grpcgo, grpcconn/grpcgo and helper-xnet/helper computed from the
+// medians of the same run.
 //
 //	go run ./cmd/benchtable bench.txt
 package main
@@ -15,7 +16,10 @@ import (
 	"strings"
 )
 
-type stats struct{ ns, bytes, allocs []float64 }
+type stats struct {
+	ns, cpu, bytes, allocs []float64
+	ratios                 map[string][]float64 // BenchmarkPaired's "<a>/<b>" metrics
+}
 
 func median(v []float64) float64 {
 	s := slices.Clone(v)
@@ -69,10 +73,19 @@ func main() {
 			switch fields[i+1] {
 			case "ns/op":
 				st.ns = append(st.ns, v)
+			case "cpu-ns/op":
+				st.cpu = append(st.cpu, v)
 			case "B/op":
 				st.bytes = append(st.bytes, v)
 			case "allocs/op":
 				st.allocs = append(st.allocs, v)
+			default:
+				if strings.Contains(fields[i+1], "/") && !strings.HasSuffix(fields[i+1], "/op") {
+					if st.ratios == nil {
+						st.ratios = map[string][]float64{}
+					}
+					st.ratios[fields[i+1]] = append(st.ratios[fields[i+1]], v)
+				}
 			}
 		}
 	}
@@ -81,12 +94,45 @@ func main() {
 		os.Exit(1)
 	}
 
-	fmt.Println("| benchmark | n | ns/op (median) | min–max ns/op | B/op | allocs/op |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|")
+	// BenchmarkPaired: clients alternated call by call (see pair_bench_test.go).
+	var paired []string
+	for _, name := range order {
+		if strings.HasPrefix(name, "Paired/") {
+			paired = append(paired, name)
+		}
+	}
+	if len(paired) > 0 {
+		cols := []string{"grpcconn/grpcgo", "grpcconn-raw/grpcgo", "helper/grpcgo", "helper-xnet/grpcgo", "helper-xnet/helper"}
+		fmt.Println("| paired (median, min–max of runs) | " + strings.Join(cols, " | ") + " |")
+		fmt.Println("|---" + strings.Repeat("|---:", len(cols)) + "|")
+		for _, name := range paired {
+			row := "| " + strings.TrimPrefix(name, "Paired/") + " (n=" + strconv.Itoa(len(results[name].ns)) + ")"
+			for _, c := range cols {
+				v := results[name].ratios[c]
+				if len(v) == 0 {
+					row += " | –"
+					continue
+				}
+				row += fmt.Sprintf(" | %.2f (%.2f–%.2f)", median(v), slices.Min(v), slices.Max(v))
+			}
+			fmt.Println(row + " |")
+		}
+		fmt.Println()
+	}
+
+	fmt.Println("| benchmark | n | ns/op (median) | min–max ns/op | CPU ns/op (median) | B/op | allocs/op |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|")
 	for _, name := range order {
 		st := results[name]
-		fmt.Printf("| %s | %d | %.0f | %.0f–%.0f | %.0f | %.0f |\n", name, len(st.ns), median(st.ns),
-			slices.Min(st.ns), slices.Max(st.ns), median(st.bytes), median(st.allocs))
+		if strings.HasPrefix(name, "Paired/") {
+			continue
+		}
+		cpu := "–"
+		if len(st.cpu) > 0 {
+			cpu = fmt.Sprintf("%.0f", median(st.cpu))
+		}
+		fmt.Printf("| %s | %d | %.0f | %.0f–%.0f | %s | %.0f | %.0f |\n", name, len(st.ns), median(st.ns),
+			slices.Min(st.ns), slices.Max(st.ns), cpu, median(st.bytes), median(st.allocs))
 	}
 
 	fmt.Println()
@@ -135,5 +181,24 @@ func main() {
 			continue
 		}
 		fmt.Printf("| %s e2e-h2c (nogzip) | %s | %s | %s | %s | – | – |\n", rpc, ratio(h, r), diff(h, r), ratio(r, gg), ratio(h, gg))
+	}
+	// grpcconn (session.Client over grpc-go) and helper-xnet (x/net HTTP/2)
+	// against grpc-go's own client and the default helper.
+	fmt.Println()
+	cpuRatio := func(a, b *stats) string {
+		if a == nil || b == nil || len(a.cpu) == 0 || len(b.cpu) == 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f", median(a.cpu)/median(b.cpu))
+	}
+	fmt.Println("| RPC / path | grpcconn/grpcgo time | grpcconn/grpcgo CPU | grpcconn−grpcgo allocs | grpcconn/grpcconn-raw time | helper-xnet/helper time | helper-xnet/helper CPU | helper-xnet−helper allocs | helper-xnet/grpcgo time |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, g := range groups {
+		gc, gg, gcr, hx, h := get(g, "grpcconn"), get(g, "grpcgo"), get(g, "grpcconn-raw"), get(g, "helper-xnet"), get(g, "helper")
+		if gc == nil && hx == nil {
+			continue
+		}
+		fmt.Printf("| %s %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", g.rpc, g.path,
+			ratio(gc, gg), cpuRatio(gc, gg), diff(gc, gg), ratio(gc, gcr), ratio(hx, h), cpuRatio(hx, h), diff(hx, h), ratio(hx, gg))
 	}
 }

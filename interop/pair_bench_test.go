@@ -1,0 +1,93 @@
+package interop_test
+
+import (
+	"context"
+	"crypto/x509"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/sessionkit/zitadel-session-go/grpcconn"
+	"github.com/sessionkit/zitadel-session-go/session"
+	"github.com/sessionkit/zitadel-session-go/sessiontest"
+)
+
+// pairedClient is one client of BenchmarkPaired.
+type pairedClient struct {
+	name string
+	get  benchOp
+}
+
+// BenchmarkPaired measures GetSession of several clients against the same
+// server, alternating them call by call in rotating order, so that load
+// from other processes hits all of them alike (on a shared machine the
+// separate sub-benchmarks of BenchmarkGetSession can land in different load
+// phases, which moves their ratios by more than the differences measured
+// here). It reports each client's mean time per call ("<client>-ns/call")
+// and its ratio to the first client ("<client>/grpcgo"), and
+// helper-xnet/helper.
+//
+// Clients: grpcgo (grpc-go's ClientConn.Invoke), grpcconn (session.Client
+// over grpcconn), grpcconn-raw (its Raw() generated client), helper
+// (session.Client, default net/http transport, gRPC) and helper-xnet (the
+// same with WithXNetHTTP2). Paths as in BenchmarkGetSession: client-only,
+// e2e-h2c, e2e-tls.
+func BenchmarkPaired(b *testing.B) {
+	for _, path := range []string{"client-only", "e2e-h2c", "e2e-tls"} {
+		b.Run(path, func(b *testing.B) {
+			var base, token, id string
+			var pool *x509.CertPool // TLS only
+			var tlsOpts []session.Option
+			switch path {
+			case "client-only":
+				base, token, id = startGRPCGo(b, newFakeService(false)), fakeToken, fakeSessionID
+			case "e2e-h2c":
+				srv := newSessiontest(b)
+				base, token, id = srv.URL(), loginPAT, seedSession(b, srv)
+			case "e2e-tls":
+				srv := newSessiontest(b, sessiontest.WithTLS())
+				base, token, id = srv.URL(), loginPAT, seedSession(b, srv)
+				pool = serverRootCAs(b, srv)
+				tlsOpts = []session.Option{session.WithCAPool(pool)}
+			}
+			dial := func() *grpc.ClientConn { return dialGRPC(b, hostPort(b, base), pool) }
+			check := sessionChecker(id)
+			grpcgo, _ := grpcgoOps(dial(), token, id, aliceID, check)
+			// Each client has its own connection: a connection shared by two
+			// clients is used twice as often and so stays warmer.
+			ours, _ := helperOps(helperOn(b, base, token, session.WithTransport(grpcconn.NewTransport(dial()))), id, aliceID)
+			raw, _ := rawOps(helperOn(b, base, token, session.WithTransport(grpcconn.NewTransport(dial()))).Raw(), id, aliceID, check)
+			helper, _ := helperOps(helperOn(b, base, token, append([]session.Option{session.WithGRPC()}, tlsOpts...)...), id, aliceID)
+			xnet, _ := helperOps(helperOn(b, base, token, append([]session.Option{session.WithGRPC(), session.WithXNetHTTP2()}, tlsOpts...)...), id, aliceID)
+			clients := []pairedClient{{"grpcgo", grpcgo}, {"grpcconn", ours}, {"grpcconn-raw", raw}, {"helper", helper}, {"helper-xnet", xnet}}
+
+			ctx := context.Background()
+			for _, c := range clients { // warm-up: open the connections
+				if err := c.get(ctx); err != nil {
+					b.Fatalf("%s: %v", c.name, err)
+				}
+			}
+			spent := make([]time.Duration, len(clients))
+			n := 0
+			for b.Loop() {
+				for k := range clients {
+					i := (n + k) % len(clients)
+					start := time.Now()
+					if err := clients[i].get(ctx); err != nil {
+						b.Fatalf("%s: %v", clients[i].name, err)
+					}
+					spent[i] += time.Since(start)
+				}
+				n++
+			}
+			for i, c := range clients {
+				b.ReportMetric(float64(spent[i].Nanoseconds())/float64(n), c.name+"-ns/call")
+				if i > 0 {
+					b.ReportMetric(float64(spent[i])/float64(spent[0]), c.name+"/grpcgo")
+				}
+			}
+			b.ReportMetric(float64(spent[4])/float64(spent[3]), "helper-xnet/helper")
+		})
+	}
+}
