@@ -20,6 +20,7 @@ import (
 	sessionv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2"
 	"github.com/sessionkit/zitadel-session-go/gen/zitadel/session/v2/sessionv2connect"
 	"github.com/sessionkit/zitadel-session-go/interceptors"
+	"github.com/sessionkit/zitadel-session-go/internal/tracetest"
 	"github.com/sessionkit/zitadel-session-go/session"
 	"github.com/sessionkit/zitadel-session-go/zitadelerr"
 )
@@ -501,7 +502,7 @@ func testLogging(t *testing.T, e *Env) {
 // testTracing: one client span per call, its context propagated to the
 // server, failures marked.
 func testTracing(t *testing.T, e *Env) {
-	tp := &recordingProvider{}
+	tp := &tracetest.Provider{}
 	c := e.Login(t, session.WithTracerProvider(tp))
 	ctx := ctxT(t)
 	_, _, err := c.Create(ctx, session.CheckUserID(AliceID))
@@ -510,17 +511,17 @@ func testTracing(t *testing.T, e *Env) {
 	if !session.IsNotFound(err) {
 		t.Fatalf("Get: %v", err)
 	}
-	spans := tp.ended()
-	if len(spans) != 2 || spans[0].name != "zitadel.session.v2.SessionService/CreateSession" ||
-		spans[1].name != "zitadel.session.v2.SessionService/GetSession" {
+	spans := tp.Ended()
+	if len(spans) != 2 || spans[0].Name() != "zitadel.session.v2.SessionService/CreateSession" ||
+		spans[1].Name() != "zitadel.session.v2.SessionService/GetSession" {
 		t.Fatalf("spans %v", spans)
 	}
-	if spans[0].status == codes.Error || spans[1].status != codes.Error {
-		t.Errorf("span status %v, %v", spans[0].status, spans[1].status)
+	if spans[0].Status() == codes.Error || spans[1].Status() != codes.Error {
+		t.Errorf("span status %v, %v", spans[0].Status(), spans[1].Status())
 	}
 	tp0 := e.Backend.CallsOf(ProcCreate)[0].Header.Get("Traceparent")
-	if !strings.Contains(tp0, testTraceID.String()) || !strings.Contains(tp0, spans[0].sc.SpanID().String()) {
-		t.Errorf("traceparent %q, want trace %s span %s", tp0, testTraceID, spans[0].sc.SpanID())
+	if !strings.Contains(tp0, tracetest.TraceID.String()) || !strings.Contains(tp0, spans[0].SpanContext().SpanID().String()) {
+		t.Errorf("traceparent %q, want trace %s span %s", tp0, tracetest.TraceID, spans[0].SpanContext().SpanID())
 	}
 }
 
