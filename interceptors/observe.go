@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"connectrpc.com/connect/v2"
+
+	"github.com/sessionkit/zitadel-session-go/internal/connerr"
 )
 
 // observedStream wraps a ClientStream and reports the end of the RPC exactly
@@ -115,21 +117,5 @@ func codeString(err error) string {
 	if err == nil {
 		return "ok"
 	}
-	return errorCode(err).String()
-}
-
-// errorCode maps err to a connect code, treating bare context errors like
-// the transports do.
-func errorCode(err error) connect.Code {
-	var ce *connect.Error
-	if errors.As(err, &ce) {
-		return ce.Code()
-	}
-	switch {
-	case errors.Is(err, context.Canceled):
-		return connect.CodeCanceled
-	case errors.Is(err, context.DeadlineExceeded):
-		return connect.CodeDeadlineExceeded
-	}
-	return connect.CodeUnknown
+	return connerr.CodeOf(err).String()
 }

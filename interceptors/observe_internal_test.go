@@ -76,7 +76,7 @@ func TestObservedStreamEndsOnce(t *testing.T) {
 			}
 		})
 	}
-	if errorCode(context.DeadlineExceeded) != connect.CodeDeadlineExceeded || errorCode(errors.New("x")) != connect.CodeUnknown {
-		t.Fatal("errorCode mapping")
+	if codeString(context.DeadlineExceeded) != "deadline_exceeded" || codeString(errors.New("x")) != "unknown" {
+		t.Fatal("codeString mapping")
 	}
 }

@@ -318,7 +318,7 @@ func (s *retryStream) wait(d time.Duration) error {
 		return errRetryStreamClosed
 	case <-s.ctx.Done():
 		err := s.ctx.Err()
-		return connect.NewError(errorCode(err), "interceptors: retry aborted: "+err.Error()).WithCause(err)
+		return connect.NewError(connerr.CodeOf(err), "interceptors: retry aborted: "+err.Error()).WithCause(err)
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	otelcodes "go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sessionkit/zitadel-session-go/internal/connerr"
 )
 
 const tracerName = "github.com/sessionkit/zitadel-session-go/interceptors"
@@ -64,7 +66,7 @@ func Tracing(tp trace.TracerProvider) connect.ClientInterceptor {
 				if err == nil {
 					span.SetAttributes(attribute.Int("rpc.grpc.status_code", 0))
 				} else {
-					code := errorCode(err)
+					code := connerr.CodeOf(err)
 					span.SetAttributes(
 						attribute.Int("rpc.grpc.status_code", int(code)),
 						attribute.String("rpc.connect_rpc.error_code", code.String()),

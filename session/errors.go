@@ -406,15 +406,5 @@ func CodeOf(err error) connect.Code {
 	if e, ok := asError(err); ok {
 		return e.Code
 	}
-	var ce *connect.Error
-	if errors.As(err, &ce) {
-		return ce.Code()
-	}
-	switch {
-	case errors.Is(err, context.Canceled):
-		return connect.CodeCanceled
-	case errors.Is(err, context.DeadlineExceeded):
-		return connect.CodeDeadlineExceeded
-	}
-	return connect.CodeUnknown
+	return connerr.CodeOf(err)
 }

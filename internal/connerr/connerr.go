@@ -29,3 +29,21 @@ func Code(ctx context.Context, err error) connect.Code {
 func IsConnectionDrop(err error) bool {
 	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
+
+// CodeOf returns the code of the *connect.Error in err's chain; for an error
+// without one, CodeCanceled / CodeDeadlineExceeded when it wraps
+// context.Canceled / context.DeadlineExceeded (as the transports report
+// them), else CodeUnknown (also for nil).
+func CodeOf(err error) connect.Code {
+	var ce *connect.Error
+	if errors.As(err, &ce) {
+		return ce.Code()
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return connect.CodeCanceled
+	case errors.Is(err, context.DeadlineExceeded):
+		return connect.CodeDeadlineExceeded
+	}
+	return connect.CodeUnknown
+}

@@ -2,6 +2,7 @@ package connerr
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"syscall"
 	"testing"
@@ -36,5 +37,24 @@ func TestCode(t *testing.T) {
 				t.Errorf("Code = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestCodeOf(t *testing.T) {
+	tests := []struct {
+		err  error
+		want connect.Code
+	}{
+		{nil, connect.CodeUnknown},
+		{errors.New("x"), connect.CodeUnknown},
+		{context.Canceled, connect.CodeCanceled},
+		{fmt.Errorf("wrapped: %w", context.DeadlineExceeded), connect.CodeDeadlineExceeded},
+		{fmt.Errorf("wrapped: %w", connect.NewError(connect.CodeNotFound, "x")), connect.CodeNotFound},
+		{connect.NewError(connect.CodeUnavailable, "x").WithCause(context.Canceled), connect.CodeUnavailable},
+	}
+	for _, tt := range tests {
+		if got := CodeOf(tt.err); got != tt.want {
+			t.Errorf("CodeOf(%v) = %v, want %v", tt.err, got, tt.want)
+		}
 	}
 }
