@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect/v2"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	objectv2 "github.com/sessionkit/zitadel-session-go/gen/zitadel/object/v2"
@@ -35,27 +36,58 @@ func durationPtr(has bool, d time.Duration) *time.Duration {
 // microseconds).
 func (s *Server) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }
 
-func (h *handler) CreateSession(ctx context.Context, req *sessionv2.CreateSessionRequest) (*sessionv2.CreateSessionResponse, error) {
-	s := h.s
-	c := callerFrom(ctx)
+// writePrep is what CreateSession and SetSession check before they take the
+// store's lock: the URL template (its error is reported only after the user
+// check, as in Zitadel) and the password hash comparison (bcrypt runs outside
+// the lock).
+type writePrep struct {
+	tmpl     *template.Template
+	tmplErr  error
+	password *passwordVerdict
+}
+
+// prepareWrite runs the steps Create and Set share before the lock: request
+// validation, the metadata limits, the URL template and the password
+// precheck.
+func (s *Server) prepareWrite(req proto.Message, md map[string][]byte, checks *sessionv2.Checks, challenges *sessionv2.RequestChallenges, sessionID string) (writePrep, error) {
 	if err := validateRequest(req); err != nil {
-		return nil, err
+		return writePrep{}, err
 	}
-	if err := s.checkMetadataLimits(req.GetMetadata()); err != nil {
-		return nil, err
+	if err := s.checkMetadataLimits(md); err != nil {
+		return writePrep{}, err
 	}
-	tmpl, tmplErr := checkURLTemplate(req.GetChallenges())
-	pw := s.precheckPassword(req.GetChecks(), "")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	resolved, err := s.resolveUser(req.GetChecks(), now.UnixMicro())
+	tmpl, tmplErr := checkURLTemplate(challenges)
+	return writePrep{tmpl: tmpl, tmplErr: tmplErr, password: s.precheckPassword(checks, sessionID)}, nil
+}
+
+// resolveWrite runs, under s.mu, the steps Create and Set share after taking
+// the lock: the user check, then the URL template's error.
+func (s *Server) resolveWrite(p writePrep, checks *sessionv2.Checks, now time.Time) (*userRec, error) {
+	resolved, err := s.resolveUser(checks, now.UnixMicro())
 	if err != nil {
 		return nil, err
 	}
-	if tmplErr != nil {
-		return nil, tmplErr
+	if p.tmplErr != nil {
+		return nil, p.tmplErr
 	}
+	return resolved, nil
+}
+
+func (h *handler) CreateSession(ctx context.Context, req *sessionv2.CreateSessionRequest) (*sessionv2.CreateSessionResponse, error) {
+	s := h.s
+	c := callerFrom(ctx)
+	prep, err := s.prepareWrite(req, req.GetMetadata(), req.GetChecks(), req.GetChallenges(), "")
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	resolved, err := s.resolveWrite(prep, req.GetChecks(), now)
+	if err != nil {
+		return nil, err
+	}
+	tmpl, pw := prep.tmpl, prep.password
 	if err := c.checkPermission(permWrite, ""); err != nil {
 		return nil, err
 	}
@@ -149,24 +181,18 @@ func convertUserAgent(ua *sessionv2.UserAgent) *userAgent {
 func (h *handler) SetSession(ctx context.Context, req *sessionv2.SetSessionRequest) (*sessionv2.SetSessionResponse, error) {
 	s := h.s
 	c := callerFrom(ctx)
-	if err := validateRequest(req); err != nil {
-		return nil, err
-	}
-	if err := s.checkMetadataLimits(req.GetMetadata()); err != nil {
-		return nil, err
-	}
-	tmpl, tmplErr := checkURLTemplate(req.GetChallenges())
-	pw := s.precheckPassword(req.GetChecks(), req.GetSessionId())
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	resolved, err := s.resolveUser(req.GetChecks(), now.UnixMicro())
+	prep, err := s.prepareWrite(req, req.GetMetadata(), req.GetChecks(), req.GetChallenges(), req.GetSessionId())
 	if err != nil {
 		return nil, err
 	}
-	if tmplErr != nil {
-		return nil, tmplErr
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	resolved, err := s.resolveWrite(prep, req.GetChecks(), now)
+	if err != nil {
+		return nil, err
 	}
+	tmpl, pw := prep.tmpl, prep.password
 	parts := requestParts{checks: req.GetChecks(), metadata: req.GetMetadata(), challenges: req.GetChallenges(),
 		lifetime: durationPtr(req.Lifetime != nil, req.GetLifetime().AsDuration())}
 	w := &work{id: req.GetSessionId(), now: now, nowUS: now.UnixMicro(), password: pw}
