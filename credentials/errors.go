@@ -113,13 +113,13 @@ func classify(step, endpoint, via string, lastStatus int32, err error) *TokenErr
 		te.transient, te.Err = true, err
 		te.reason = describeTransport(err)
 	case errors.As(err, &re):
-		te.Code = safeToken(re.ErrorCode)
+		te.Code = connerr.OAuthCode(re.ErrorCode)
 		if re.Response != nil {
 			te.StatusCode = re.Response.StatusCode
 		}
 		te.reason = rejection(te) + messageKey(re.ErrorDescription)
 	case errors.As(err, &oe) && oe.ErrorType != "":
-		te.Code = safeToken(string(oe.ErrorType))
+		te.Code = connerr.OAuthCode(string(oe.ErrorType))
 		te.StatusCode = int(lastStatus)
 		te.reason = rejection(te) + messageKey(oe.Description)
 	default:
@@ -190,18 +190,4 @@ func messageKey(desc string) string {
 		}
 	}
 	return ": " + desc
-}
-
-// safeToken keeps an OAuth 2 error code only if it uses the character set
-// allowed by RFC 6749 section 5.2 and is short, else replaces it.
-func safeToken(s string) string {
-	if len(s) > 64 {
-		return "invalid"
-	}
-	for _, r := range s {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
-			return "invalid"
-		}
-	}
-	return s
 }

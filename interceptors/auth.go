@@ -132,16 +132,16 @@ func tokenError(err error) error {
 	var re *oauth2.RetrieveError
 	var oe *oidc.Error
 	if errors.As(err, &oe) && oe.ErrorType != "" {
-		msg = fmt.Sprintf("%s: token endpoint returned %q", msg, safeToken(string(oe.ErrorType)))
+		msg = fmt.Sprintf("%s: token endpoint returned %q", msg, connerr.OAuthCode(string(oe.ErrorType)))
 	} else if errors.As(err, &re) {
 		if re.Response != nil && (re.Response.StatusCode == 429 || re.Response.StatusCode >= 500) {
 			code = connect.CodeUnavailable
 		}
 		switch {
 		case re.ErrorCode != "" && re.Response != nil:
-			msg = fmt.Sprintf("%s: token endpoint returned %q (HTTP %d)", msg, safeToken(re.ErrorCode), re.Response.StatusCode)
+			msg = fmt.Sprintf("%s: token endpoint returned %q (HTTP %d)", msg, connerr.OAuthCode(re.ErrorCode), re.Response.StatusCode)
 		case re.ErrorCode != "":
-			msg = fmt.Sprintf("%s: token endpoint returned %q", msg, safeToken(re.ErrorCode))
+			msg = fmt.Sprintf("%s: token endpoint returned %q", msg, connerr.OAuthCode(re.ErrorCode))
 		case re.Response != nil:
 			msg = fmt.Sprintf("%s: token endpoint returned HTTP %d", msg, re.Response.StatusCode)
 		}
@@ -153,18 +153,4 @@ func tokenError(err error) error {
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
-}
-
-// safeToken keeps an OAuth 2 error code only if it uses the character set
-// allowed by RFC 6749 section 5.2 and is short, else replaces it.
-func safeToken(s string) string {
-	if len(s) > 64 {
-		return "invalid"
-	}
-	for _, r := range s {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
-			return "invalid"
-		}
-	}
-	return s
 }

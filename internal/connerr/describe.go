@@ -76,3 +76,18 @@ func Printable(s string) string {
 	}
 	return s
 }
+
+// OAuthCode keeps an OAuth 2 error code from the network only if it is short
+// and uses the characters RFC 6749 section 5.2 allows, else returns
+// "invalid", so it can be quoted in an error message.
+func OAuthCode(s string) string {
+	if len(s) > 64 {
+		return "invalid"
+	}
+	for _, r := range s {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			return "invalid"
+		}
+	}
+	return s
+}

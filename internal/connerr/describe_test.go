@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -59,5 +60,20 @@ func TestPrintable(t *testing.T) {
 	long := Printable(string(make([]byte, 300)))
 	if len(long) > 204 {
 		t.Errorf("not cut: %d bytes", len(long))
+	}
+}
+
+func TestOAuthCode(t *testing.T) {
+	for in, want := range map[string]string{
+		"invalid_client":                     "invalid_client",
+		"Errors.User.Machine.Secret.Invalid": "Errors.User.Machine.Secret.Invalid",
+		"evil\x1b[2J":                        "invalid",
+		`quote"d`:                            "invalid",
+		`back\\slash`:                        "invalid",
+		strings.Repeat("a", 65):              "invalid",
+	} {
+		if got := OAuthCode(in); got != want {
+			t.Errorf("OAuthCode(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
