@@ -478,14 +478,24 @@ func (st *oidcStorage) SetUserinfoFromRequest(_ context.Context, info *oidc.User
 	return nil
 }
 
-// SetUserinfoFromToken answers /oidc/v1/userinfo: the access token must be
-// live and its session must still exist.
-func (st *oidcStorage) SetUserinfoFromToken(_ context.Context, info *oidc.UserInfo, tokenID, subject, _ string) error {
-	p := st.p
+// liveAccess returns the access token tokenID of subject if it has not
+// expired and its session still exists, else nil.
+func (p *oidcProvider) liveAccess(tokenID, subject string) *accessRec {
 	p.mu.Lock()
 	a := p.access[tokenID]
 	p.mu.Unlock()
 	if a == nil || a.subject != subject || time.Now().After(a.expires) || !p.s.sessionAlive(a.sessionID) {
+		return nil
+	}
+	return a
+}
+
+// SetUserinfoFromToken answers /oidc/v1/userinfo: the access token must be
+// live and its session must still exist.
+func (st *oidcStorage) SetUserinfoFromToken(_ context.Context, info *oidc.UserInfo, tokenID, subject, _ string) error {
+	p := st.p
+	a := p.liveAccess(tokenID, subject)
+	if a == nil {
 		return oidc.ErrAccessDenied().WithDescription("access token invalid")
 	}
 	info.Subject = subject
@@ -495,10 +505,8 @@ func (st *oidcStorage) SetUserinfoFromToken(_ context.Context, info *oidc.UserIn
 
 func (st *oidcStorage) SetIntrospectionFromToken(_ context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
 	p := st.p
-	p.mu.Lock()
-	a := p.access[tokenID]
-	p.mu.Unlock()
-	if a == nil || a.subject != subject || time.Now().After(a.expires) || !p.s.sessionAlive(a.sessionID) {
+	a := p.liveAccess(tokenID, subject)
+	if a == nil {
 		return oidc.ErrAccessDenied().WithDescription("access token invalid")
 	}
 	info := &oidc.UserInfo{Subject: subject}
