@@ -49,7 +49,7 @@ func (s *stream) open() error {
 			s.openErr = connect.Errorf(connect.CodeInternal, "grpcconn: unsupported stream type %v", s.spec.StreamType)
 			return
 		}
-		ctx, err := outgoingContext(s.ctx, s.info.RequestHeader())
+		ctx, err := s.t.outgoingContext(s.ctx, s.info.RequestHeader())
 		if err != nil {
 			s.openErr = err
 			return

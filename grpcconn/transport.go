@@ -81,6 +81,7 @@ type transport struct {
 	peer            string
 	codec           string
 	requestEncoding string
+	shared          sharedMetadata
 }
 
 // NewClientStream implements [connect.Transport].

@@ -66,7 +66,7 @@ func (s *unaryStream) Receive(dst any) error {
 	if !s.sent {
 		return connect.NewError(connect.CodeInternal, "grpcconn: unary stream received before a request was sent")
 	}
-	ctx, err := outgoingContext(s.ctx, s.info.RequestHeader())
+	ctx, err := s.t.outgoingContext(s.ctx, s.info.RequestHeader())
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package interop_test
 import (
 	"context"
 	"crypto/x509"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -16,11 +17,12 @@ import (
 // pairedClient is one client of BenchmarkPaired.
 type pairedClient struct {
 	name string
-	get  benchOp
+	call benchOp
 }
 
-// BenchmarkPaired measures GetSession of several clients against the same
-// server, alternating them call by call in rotating order, so that load
+// BenchmarkPaired measures GetSession and CreateSession (user check) of several clients against the same
+// server, alternating them call by call in a new random order each round
+// (seeded, so runs repeat the same orders), so that load
 // from other processes hits all of them alike (on a shared machine the
 // separate sub-benchmarks of BenchmarkGetSession can land in different load
 // phases, which moves their ratios by more than the differences measured
@@ -34,60 +36,80 @@ type pairedClient struct {
 // same with WithXNetHTTP2). Paths as in BenchmarkGetSession: client-only,
 // e2e-h2c, e2e-tls.
 func BenchmarkPaired(b *testing.B) {
-	for _, path := range []string{"client-only", "e2e-h2c", "e2e-tls"} {
-		b.Run(path, func(b *testing.B) {
-			var base, token, id string
-			var pool *x509.CertPool // TLS only
-			var tlsOpts []session.Option
-			switch path {
-			case "client-only":
-				base, token, id = startGRPCGo(b, newFakeService(false)), fakeToken, fakeSessionID
-			case "e2e-h2c":
-				srv := newSessiontest(b)
-				base, token, id = srv.URL(), loginPAT, seedSession(b, srv)
-			case "e2e-tls":
-				srv := newSessiontest(b, sessiontest.WithTLS())
-				base, token, id = srv.URL(), loginPAT, seedSession(b, srv)
-				pool = serverRootCAs(b, srv)
-				tlsOpts = []session.Option{session.WithCAPool(pool)}
-			}
-			dial := func() *grpc.ClientConn { return dialGRPC(b, hostPort(b, base), pool) }
-			check := sessionChecker(id)
-			grpcgo, _ := grpcgoOps(dial(), token, id, aliceID, check)
-			// Each client has its own connection: a connection shared by two
-			// clients is used twice as often and so stays warmer.
-			ours, _ := helperOps(helperOn(b, base, token, session.WithTransport(grpcconn.NewTransport(dial()))), id, aliceID)
-			raw, _ := rawOps(helperOn(b, base, token, session.WithTransport(grpcconn.NewTransport(dial()))).Raw(), id, aliceID, check)
-			helper, _ := helperOps(helperOn(b, base, token, append([]session.Option{session.WithGRPC()}, tlsOpts...)...), id, aliceID)
-			xnet, _ := helperOps(helperOn(b, base, token, append([]session.Option{session.WithGRPC(), session.WithXNetHTTP2()}, tlsOpts...)...), id, aliceID)
-			clients := []pairedClient{{"grpcgo", grpcgo}, {"grpcconn", ours}, {"grpcconn-raw", raw}, {"helper", helper}, {"helper-xnet", xnet}}
-
-			ctx := context.Background()
-			for _, c := range clients { // warm-up: open the connections
-				if err := c.get(ctx); err != nil {
-					b.Fatalf("%s: %v", c.name, err)
-				}
-			}
-			spent := make([]time.Duration, len(clients))
-			n := 0
-			for b.Loop() {
-				for k := range clients {
-					i := (n + k) % len(clients)
-					start := time.Now()
-					if err := clients[i].get(ctx); err != nil {
-						b.Fatalf("%s: %v", clients[i].name, err)
-					}
-					spent[i] += time.Since(start)
-				}
-				n++
-			}
-			for i, c := range clients {
-				b.ReportMetric(float64(spent[i].Nanoseconds())/float64(n), c.name+"-ns/call")
-				if i > 0 {
-					b.ReportMetric(float64(spent[i])/float64(spent[0]), c.name+"/grpcgo")
-				}
-			}
-			b.ReportMetric(float64(spent[4])/float64(spent[3]), "helper-xnet/helper")
-		})
+	for _, rpc := range []string{"GetSession", "CreateSession"} {
+		for _, path := range []string{"client-only", "e2e-h2c", "e2e-tls"} {
+			b.Run(rpc+"/"+path, func(b *testing.B) { pairedRun(b, rpc, path) })
+		}
 	}
+}
+
+// pairedRun is one sub-benchmark of BenchmarkPaired.
+func pairedRun(b *testing.B, rpc, path string) {
+	var base, token, id string
+	var pool *x509.CertPool // TLS only
+	var tlsOpts []session.Option
+	switch path {
+	case "client-only":
+		base, token, id = startGRPCGo(b, newFakeService(false)), fakeToken, fakeSessionID
+	case "e2e-h2c":
+		srv := newSessiontest(b)
+		base, token, id = srv.URL(), loginPAT, seedSession(b, srv)
+	case "e2e-tls":
+		srv := newSessiontest(b, sessiontest.WithTLS())
+		base, token, id = srv.URL(), loginPAT, seedSession(b, srv)
+		pool = serverRootCAs(b, srv)
+		tlsOpts = []session.Option{session.WithCAPool(pool)}
+	}
+	dial := func() *grpc.ClientConn { return dialGRPC(b, hostPort(b, base), pool) }
+	check := sessionChecker(id)
+	pick := func(get, create benchOp) benchOp {
+		if rpc == "CreateSession" {
+			return create
+		}
+		return get
+	}
+	// Each client has its own connection: a connection shared by two
+	// clients is used twice as often and so stays warmer.
+	clients := []pairedClient{
+		{"grpcgo", pick(grpcgoOps(dial(), token, id, aliceID, check))},
+		{"grpcconn", pick(helperOps(helperOn(b, base, token, session.WithTransport(grpcconn.NewTransport(dial()))), id, aliceID))},
+		{"grpcconn-raw", pick(rawOps(helperOn(b, base, token, session.WithTransport(grpcconn.NewTransport(dial()))).Raw(), id, aliceID, check))},
+		{"helper", pick(helperOps(helperOn(b, base, token, append([]session.Option{session.WithGRPC()}, tlsOpts...)...), id, aliceID))},
+		{"helper-xnet", pick(helperOps(helperOn(b, base, token, append([]session.Option{session.WithGRPC(), session.WithXNetHTTP2()}, tlsOpts...)...), id, aliceID))},
+	}
+
+	ctx := context.Background()
+	for _, c := range clients { // warm-up: open the connections
+		if err := c.call(ctx); err != nil {
+			b.Fatalf("%s: %v", c.name, err)
+		}
+	}
+	spent := make([]time.Duration, len(clients))
+	order := make([]int, len(clients))
+	for i := range order {
+		order[i] = i
+	}
+	// A fixed seed: every run shuffles alike, and no client always
+	// follows the same other client (whose garbage and connection
+	// state it would inherit), as it would in a fixed rotation.
+	rng := rand.New(rand.NewPCG(1, 2))
+	n := 0
+	for b.Loop() {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, i := range order {
+			start := time.Now()
+			if err := clients[i].call(ctx); err != nil {
+				b.Fatalf("%s: %v", clients[i].name, err)
+			}
+			spent[i] += time.Since(start)
+		}
+		n++
+	}
+	for i, c := range clients {
+		b.ReportMetric(float64(spent[i].Nanoseconds())/float64(n), c.name+"-ns/call")
+		if i > 0 {
+			b.ReportMetric(float64(spent[i])/float64(spent[0]), c.name+"/grpcgo")
+		}
+	}
+	b.ReportMetric(float64(spent[4])/float64(spent[3]), "helper-xnet/helper")
 }

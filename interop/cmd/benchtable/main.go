@@ -143,7 +143,7 @@ func main() {
 	seen := map[group]bool{}
 	for _, name := range order {
 		parts := strings.Split(name, "/")
-		if len(parts) != 3 {
+		if len(parts) != 3 || parts[0] == "Paired" {
 			continue
 		}
 		g := group{parts[0], parts[1]}
