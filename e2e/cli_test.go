@@ -13,20 +13,22 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sessionkit/zitadel-session-go/internal/e2esuite"
 )
 
 // TestCLI runs the CLI's flow against the Zitadel of the environment: the
 // binary is built from this module and run as a user would.
 func TestCLI(t *testing.T) {
-	tg := fromEnv(t)
+	tg := e2esuite.FromEnv(t)
 	bin := buildCLI(t)
 	home := t.TempDir()
 
-	pat := newCLI(t, tg, bin, home, authPAT)
+	pat := newCLI(t, tg, bin, home, e2esuite.AuthPAT)
 	t.Run("flow", func(t *testing.T) { cliFlow(t, tg, pat) })
 	t.Run("errors", func(t *testing.T) { cliErrors(t, tg, pat) })
 	t.Run("demo", func(t *testing.T) { cliDemo(t, tg, pat) })
-	for _, mode := range tg.modes() {
+	for _, mode := range tg.Modes() {
 		t.Run("auth/"+string(mode), func(t *testing.T) {
 			c := newCLI(t, tg, bin, home, mode)
 			id := c.create(t, tg)
@@ -56,27 +58,27 @@ type cli struct {
 	env []string
 }
 
-func newCLI(t *testing.T, tg *target, bin, home string, mode authMode) *cli {
+func newCLI(t *testing.T, tg *e2esuite.Target, bin, home string, mode e2esuite.AuthMode) *cli {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "ZITADEL_") && !strings.HasPrefix(kv, "HOME=") && !strings.HasPrefix(kv, "XDG_CONFIG_HOME=") {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "ZITADEL_URL="+tg.url)
-	if tg.instanceHost != "" {
-		env = append(env, "ZITADEL_INSTANCE_HOST="+tg.instanceHost)
+	env = append(env, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "ZITADEL_URL="+tg.URL)
+	if tg.InstanceHost != "" {
+		env = append(env, "ZITADEL_INSTANCE_HOST="+tg.InstanceHost)
 	}
-	if tg.issuer != "" {
-		env = append(env, "ZITADEL_ISSUER="+tg.issuer)
+	if tg.Issuer != "" {
+		env = append(env, "ZITADEL_ISSUER="+tg.Issuer)
 	}
 	switch mode {
-	case authPAT:
-		env = append(env, "ZITADEL_TOKEN="+tg.pat)
-	case authKeyFile:
-		env = append(env, "ZITADEL_KEY_FILE="+tg.keyFile)
-	case authClientCredentials:
-		env = append(env, "ZITADEL_CLIENT_ID="+tg.clientID, "ZITADEL_CLIENT_SECRET="+tg.clientSecret)
+	case e2esuite.AuthPAT:
+		env = append(env, "ZITADEL_TOKEN="+tg.PAT)
+	case e2esuite.AuthKeyFile:
+		env = append(env, "ZITADEL_KEY_FILE="+tg.KeyFile)
+	case e2esuite.AuthClientCredentials:
+		env = append(env, "ZITADEL_CLIENT_ID="+tg.ClientID, "ZITADEL_CLIENT_SECRET="+tg.ClientSecret)
 	}
 	return &cli{bin: bin, env: env}
 }
@@ -122,9 +124,9 @@ func (c *cli) exit(t *testing.T, want int, stdin string, args ...string) string 
 }
 
 // create logs the test user in with the password and returns the session id.
-func (c *cli) create(t *testing.T, tg *target) string {
+func (c *cli) create(t *testing.T, tg *e2esuite.Target) string {
 	t.Helper()
-	out := c.ok(t, tg.password+"\n", "-o", "json", "create", "--login-name", tg.loginName, "--password-stdin")
+	out := c.ok(t, tg.Password+"\n", "-o", "json", "create", "--login-name", tg.LoginName, "--password-stdin")
 	var res struct {
 		SessionID    string `json:"sessionId"`
 		SessionToken string `json:"sessionToken"`
@@ -132,7 +134,7 @@ func (c *cli) create(t *testing.T, tg *target) string {
 	if err := json.Unmarshal([]byte(out), &res); err != nil || res.SessionID == "" {
 		t.Fatalf("create: %v\n%s", err, out)
 	}
-	if strings.Contains(out, tg.password) || !strings.Contains(res.SessionToken, "redacted") {
+	if strings.Contains(out, tg.Password) || !strings.Contains(res.SessionToken, "redacted") {
 		t.Errorf("create prints a secret:\n%s", out)
 	}
 	return res.SessionID
@@ -163,20 +165,20 @@ func (c *cli) get(t *testing.T, id string) cliSession {
 	return s
 }
 
-func cliFlow(t *testing.T, tg *target, c *cli) {
+func cliFlow(t *testing.T, tg *e2esuite.Target, c *cli) {
 	id := c.create(t, tg)
-	c.ok(t, tg.totpCode(t)+"\n", "set", id, "--check-totp", "--code-stdin")
+	c.ok(t, tg.TOTPCode(t)+"\n", "set", id, "--check-totp", "--code-stdin")
 	s := c.get(t, id)
 	if s.Session.ID != id || s.Session.Factors.Password == nil || s.Session.Factors.TOTP == nil ||
-		!strings.EqualFold(s.Session.Factors.User.LoginName, tg.loginName) {
+		!strings.EqualFold(s.Session.Factors.User.LoginName, tg.LoginName) {
 		t.Errorf("get after TOTP: %+v", s.Session)
 	}
-	value := randomValue()
+	value := e2esuite.RandomValue()
 	c.ok(t, "", "set", id, "--metadata", "e2e="+value)
 	if got := c.get(t, id).Session.Metadata["e2e"]; got != base64.StdEncoding.EncodeToString([]byte(value)) {
 		t.Errorf("metadata e2e = %q, want base64 of %q", got, value)
 	}
-	eventually(t, "list --user-id", func() error {
+	e2esuite.Eventually(t, "list --user-id", func() error {
 		out := c.ok(t, "", "-o", "json", "list", "--user-id", s.Session.Factors.User.ID)
 		if !strings.Contains(out, `"id": "`+id+`"`) {
 			return fmt.Errorf("session %s not listed:\n%s", id, out)
@@ -194,11 +196,11 @@ func cliFlow(t *testing.T, tg *target, c *cli) {
 	}
 }
 
-func cliErrors(t *testing.T, tg *target, c *cli) {
+func cliErrors(t *testing.T, tg *e2esuite.Target, c *cli) {
 	// Wrong password: authentication (3), with the failed attempts; a
 	// correct login afterwards resets the count.
-	wrong := "wrong-" + randomValue()
-	e := c.exit(t, 3, wrong+"\n", "create", "--login-name", tg.loginName, "--password-stdin")
+	wrong := "wrong-" + e2esuite.RandomValue()
+	e := c.exit(t, 3, wrong+"\n", "create", "--login-name", tg.LoginName, "--password-stdin")
 	if !strings.Contains(e, "(COMMAND-3M0fs), failed attempts: ") || strings.Contains(e, wrong) {
 		t.Errorf("wrong password: %q", e)
 	}
@@ -211,7 +213,7 @@ func cliErrors(t *testing.T, tg *target, c *cli) {
 	c.ok(t, "", "delete", id)
 
 	// An expired session (8).
-	out := c.ok(t, tg.password+"\n", "-o", "json", "create", "--login-name", tg.loginName, "--password-stdin", "--lifetime", "1s")
+	out := c.ok(t, tg.Password+"\n", "-o", "json", "create", "--login-name", tg.LoginName, "--password-stdin", "--lifetime", "1s")
 	var res struct {
 		SessionID string `json:"sessionId"`
 	}
@@ -231,15 +233,15 @@ func cliErrors(t *testing.T, tg *target, c *cli) {
 	}
 }
 
-func cliDemo(t *testing.T, tg *target, c *cli) {
-	out := c.ok(t, tg.password+"\n"+tg.totpCode(t)+"\n", "demo", "--url", tg.url, "--login-name", tg.loginName, "--password-stdin")
+func cliDemo(t *testing.T, tg *e2esuite.Target, c *cli) {
+	out := c.ok(t, tg.Password+"\n"+tg.TOTPCode(t)+"\n", "demo", "--url", tg.URL, "--login-name", tg.LoginName, "--password-stdin")
 	if !strings.Contains(out, "✓ verified factors: user, password, totp") || !strings.Contains(out, "Done:") {
 		t.Errorf("demo output:\n%s", out)
 	}
 	if strings.Contains(out, "zitadel-session serve") {
 		t.Errorf("demo against a real Zitadel ends with the local-server hint:\n%s", out)
 	}
-	if strings.Contains(out, tg.password) {
+	if strings.Contains(out, tg.Password) {
 		t.Error("demo prints the password")
 	}
 }

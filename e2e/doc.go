@@ -1,5 +1,7 @@
 // Package e2e holds the end-to-end tests of the library and the CLI against a
-// real Zitadel, chosen by environment variables. It has no non-test code.
+// real Zitadel, chosen by environment variables. It has no non-test code; the
+// library suite itself is internal/e2esuite, which the grpcconn module runs
+// too (over a grpc-go connection: go test -run TestZitadel in grpcconn/).
 //
 // Run them before trusting a release against your own Zitadel:
 //

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sessionkit/zitadel-session-go/internal/e2esuite"
 	"github.com/sessionkit/zitadel-session-go/sessiontest"
 )
 
@@ -23,10 +24,10 @@ func TestLibraryOnTestServer(t *testing.T) {
 		sessiontest.PermissionSessionWrite, sessiontest.PermissionSessionDelete); err != nil {
 		t.Fatal(err)
 	}
-	runLibrary(t, &target{
-		url: srv.URL(), pat: "e2e-login-client-pat",
-		loginName: "e2e@example.com", password: "e2e-Password-1", totpSecret: secret,
-		now:  srv.Clock().Now,
-		wait: func(d time.Duration) { srv.Clock().Advance(d) },
-	})
+	e2esuite.RunLibrary(t, &e2esuite.Target{
+		URL: srv.URL(), PAT: "e2e-login-client-pat",
+		LoginName: "e2e@example.com", Password: "e2e-Password-1", TOTPSecret: secret,
+		Now:  srv.Clock().Now,
+		Wait: func(d time.Duration) { srv.Clock().Advance(d) },
+	}, e2esuite.HTTPProtocols())
 }

@@ -20,21 +20,22 @@ type pairedClient struct {
 	call benchOp
 }
 
-// BenchmarkPaired measures GetSession and CreateSession (user check) of several clients against the same
-// server, alternating them call by call in a new random order each round
-// (seeded, so runs repeat the same orders), so that load
-// from other processes hits all of them alike (on a shared machine the
-// separate sub-benchmarks of BenchmarkGetSession can land in different load
-// phases, which moves their ratios by more than the differences measured
-// here). It reports each client's mean time per call ("<client>-ns/call")
-// and its ratio to the first client ("<client>/grpcgo"), and
-// helper-xnet/helper.
+// BenchmarkPaired measures GetSession and CreateSession (user check only)
+// of several clients against the same server, alternating them call by call
+// in a new random order each round (seeded, so runs repeat the same
+// orders), so that load from other processes hits all of them alike (on a
+// shared machine the separate sub-benchmarks of BenchmarkGetSession can land
+// in different load phases, which moves their ratios by more than the
+// differences measured here). It reports each client's mean time per call
+// ("<client>-ns/call"), its ratio to the first client ("<client>/grpcgo")
+// and helper-xnet/helper.
 //
-// Clients: grpcgo (grpc-go's ClientConn.Invoke), grpcconn (session.Client
-// over grpcconn), grpcconn-raw (its Raw() generated client), helper
-// (session.Client, default net/http transport, gRPC) and helper-xnet (the
-// same with WithXNetHTTP2). Paths as in BenchmarkGetSession: client-only,
-// e2e-h2c, e2e-tls.
+// Clients: grpcgo (grpc-go's ClientConn.Invoke), grpcgo-2 (the same again,
+// as a control: its ratio to grpcgo shows what this measurement resolves),
+// grpcconn (session.Client over grpcconn), grpcconn-raw (its Raw()
+// generated client), helper (session.Client, default net/http transport,
+// gRPC) and helper-xnet (the same with WithXNetHTTP2). Paths as in
+// BenchmarkGetSession: client-only, e2e-h2c, e2e-tls.
 func BenchmarkPaired(b *testing.B) {
 	for _, rpc := range []string{"GetSession", "CreateSession"} {
 		for _, path := range []string{"client-only", "e2e-h2c", "e2e-tls"} {
@@ -72,6 +73,9 @@ func pairedRun(b *testing.B, rpc, path string) {
 	// clients is used twice as often and so stays warmer.
 	clients := []pairedClient{
 		{"grpcgo", pick(grpcgoOps(dial(), token, id, aliceID, check))},
+		// A second, identical grpc-go client: grpcgo-2/grpcgo is the
+		// resolution of these ratios on this machine.
+		{"grpcgo-2", pick(grpcgoOps(dial(), token, id, aliceID, check))},
 		{"grpcconn", pick(helperOps(helperOn(b, base, token, session.WithTransport(grpcconn.NewTransport(dial()))), id, aliceID))},
 		{"grpcconn-raw", pick(rawOps(helperOn(b, base, token, session.WithTransport(grpcconn.NewTransport(dial()))).Raw(), id, aliceID, check))},
 		{"helper", pick(helperOps(helperOn(b, base, token, append([]session.Option{session.WithGRPC()}, tlsOpts...)...), id, aliceID))},
@@ -111,5 +115,5 @@ func pairedRun(b *testing.B, rpc, path string) {
 			b.ReportMetric(float64(spent[i])/float64(spent[0]), c.name+"/grpcgo")
 		}
 	}
-	b.ReportMetric(float64(spent[4])/float64(spent[3]), "helper-xnet/helper")
+	b.ReportMetric(float64(spent[5])/float64(spent[4]), "helper-xnet/helper")
 }

@@ -102,7 +102,7 @@ func main() {
 		}
 	}
 	if len(paired) > 0 {
-		cols := []string{"grpcconn/grpcgo", "grpcconn-raw/grpcgo", "helper/grpcgo", "helper-xnet/grpcgo", "helper-xnet/helper"}
+		cols := []string{"grpcgo-2/grpcgo", "grpcconn/grpcgo", "grpcconn-raw/grpcgo", "helper/grpcgo", "helper-xnet/grpcgo", "helper-xnet/helper"}
 		fmt.Println("| paired (median, min–max of runs) | " + strings.Join(cols, " | ") + " |")
 		fmt.Println("|---" + strings.Repeat("|---:", len(cols)) + "|")
 		for _, name := range paired {
