@@ -25,10 +25,14 @@ func WithCallOptions(opts ...grpc.CallOption) Option {
 // NewTransport returns a [connect.Transport] that runs every call over cc, a
 // grpc-go connection such as a [*grpc.ClientConn]: unary calls with
 // cc.Invoke, streaming calls with cc.NewStream. The caller keeps owning cc
-// and closes it when done; the transport holds no other resources.
+// and closes it when done.
 //
 // Pass it to [connect.NewClient], or to this project's session client with
 // session.WithTransport. With a nil cc every call fails with CodeInternal.
+// Besides cc, the transport keeps only the outgoing metadata of the last
+// request header it saw repeated (typically "Authorization: Bearer <token>"
+// of the auth interceptor), which calls sending that same header share
+// instead of building their own.
 //
 // Each call's [connect.CallInfo] reports Protocol "grpc", Codec "proto" (or
 // the name of a codec forced with [WithCallOptions]), RequestEncoding
