@@ -30,7 +30,7 @@ func (t *transport) outgoingContext(ctx context.Context, h *connect.Header) (con
 			continue
 		}
 		lower := lowerKey(key)
-		binary := strings.HasSuffix(lower, "-bin")
+		binary := binaryKey(key)
 		for _, v := range values {
 			if binary {
 				raw, err := connect.DecodeBinaryHeader(v)
@@ -99,7 +99,8 @@ func (m *sharedMetadata) lookup(ctx context.Context, h *connect.Header) metadata
 	return e.md
 }
 
-// binaryKey reports whether a header key ends in "-bin" (any case).
+// binaryKey reports whether a header or metadata key ends in "-bin" (any
+// case): gRPC's suffix for binary values, in both directions.
 func binaryKey(key string) bool {
 	return len(key) >= 4 && strings.EqualFold(key[len(key)-4:], "-bin")
 }
@@ -150,7 +151,7 @@ func copyMetadata(h *connect.Header, md metadata.MD) {
 		if responseProtocolHeader(key) {
 			continue
 		}
-		if strings.HasSuffix(key, "-bin") {
+		if binaryKey(key) {
 			enc := make([]string, len(values))
 			for i, v := range values {
 				enc[i] = connect.EncodeBinaryHeader([]byte(v))
