@@ -12,47 +12,63 @@ import (
 	"google.golang.org/grpc/metadata"
 )
 
-// mdConn records the outgoing metadata of every unary call.
-type mdConn struct {
-	mu   sync.Mutex
-	seen []metadata.MD
+// wantKey names, on a call's context, the Authorization value the call
+// must send (TestSharedMetadataConcurrent).
+type wantKey struct{}
+
+// recordConn records the outgoing metadata of every unary call, with the
+// value stored under wantKey in the call's context ("" without one).
+type recordConn struct {
+	mu    sync.Mutex
+	calls []recordedCall
 }
 
-func (c *mdConn) Invoke(ctx context.Context, _ string, _, _ any, _ ...grpc.CallOption) error {
+type recordedCall struct {
+	want string
+	md   metadata.MD
+}
+
+func (c *recordConn) Invoke(ctx context.Context, _ string, _, _ any, _ ...grpc.CallOption) error {
 	md, _ := metadata.FromOutgoingContext(ctx)
+	want, _ := ctx.Value(wantKey{}).(string)
 	c.mu.Lock()
-	c.seen = append(c.seen, md)
+	c.calls = append(c.calls, recordedCall{want: want, md: md})
 	c.mu.Unlock()
 	return nil
 }
 
-func (*mdConn) NewStream(context.Context, *grpc.StreamDesc, string, ...grpc.CallOption) (grpc.ClientStream, error) {
+func (*recordConn) NewStream(context.Context, *grpc.StreamDesc, string, ...grpc.CallOption) (grpc.ClientStream, error) {
 	panic("not used")
 }
 
-// call runs one unary call on tr with the request header set by set, and
-// returns the metadata the connection saw.
-func call(t *testing.T, tr *transport, cc *mdConn, ctx context.Context, set func(*connect.Header)) metadata.MD {
-	t.Helper()
+// unaryCall runs one unary call on tr with the request header set by set.
+func unaryCall(tr connect.Transport, ctx context.Context, set func(*connect.Header)) error {
 	ctx, info := connect.NewClientContext(ctx)
 	set(info.RequestHeader())
 	s, err := tr.NewClientStream(ctx, connect.Spec{Procedure: "/s/M", StreamType: connect.StreamTypeUnary})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	if err := s.Send(new(int)); err != nil {
-		t.Fatal(err)
+		return err
 	}
-	if err := s.Receive(new(int)); err != nil {
+	return s.Receive(new(int))
+}
+
+// call runs one unary call (see unaryCall) and returns the metadata the
+// connection saw.
+func call(t *testing.T, tr *transport, cc *recordConn, ctx context.Context, set func(*connect.Header)) metadata.MD {
+	t.Helper()
+	if err := unaryCall(tr, ctx, set); err != nil {
 		t.Fatal(err)
 	}
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
-	return cc.seen[len(cc.seen)-1]
+	return cc.calls[len(cc.calls)-1].md
 }
 
 func TestSharedMetadata(t *testing.T) {
-	cc := new(mdConn)
+	cc := new(recordConn)
 	tr := NewTransport(cc).(*transport)
 	ctx := context.Background()
 	pat := []string{"Bearer pat"} // as the auth interceptor keeps it: one slice per token
@@ -118,31 +134,14 @@ func TestSharedMetadata(t *testing.T) {
 	}
 }
 
-type wantKey struct{}
-
-// checkConn fails every call whose authorization metadata is not the value
-// stored in its context under wantKey.
-type checkConn struct{ errs chan<- string }
-
-func (c checkConn) Invoke(ctx context.Context, _ string, _, _ any, _ ...grpc.CallOption) error {
-	md, _ := metadata.FromOutgoingContext(ctx)
-	if want := ctx.Value(wantKey{}).(string); len(md.Get("authorization")) != 1 || md.Get("authorization")[0] != want {
-		c.errs <- fmt.Sprintf("call with %q sent %v", want, md)
-	}
-	return nil
-}
-
-func (checkConn) NewStream(context.Context, *grpc.StreamDesc, string, ...grpc.CallOption) (grpc.ClientStream, error) {
-	panic("not used")
-}
-
 // TestSharedMetadataConcurrent runs calls with two tokens (each one slice,
 // as the auth interceptor keeps them) and per-call session tokens at once on
 // one transport (go test -race): every call sends its own value.
 func TestSharedMetadataConcurrent(t *testing.T) {
-	errs := make(chan string, 1000)
-	tr := NewTransport(checkConn{errs: errs})
+	cc := new(recordConn)
+	tr := NewTransport(cc)
 	tokens := [][]string{{"Bearer a"}, {"Bearer b"}}
+	errs := make(chan error, 6)
 	var wg sync.WaitGroup
 	for w := range 6 {
 		wg.Go(func() {
@@ -151,26 +150,26 @@ func TestSharedMetadataConcurrent(t *testing.T) {
 				if w >= 4 {
 					values = []string{fmt.Sprintf("Bearer s-%d-%d", w, i)}
 				}
-				ctx, info := connect.NewClientContext(context.WithValue(context.Background(), wantKey{}, values[0]))
-				info.RequestHeader().SetValues("Authorization", values)
-				s, err := tr.NewClientStream(ctx, connect.Spec{Procedure: "/s/M", StreamType: connect.StreamTypeUnary})
-				if err != nil {
-					errs <- err.Error()
+				ctx := context.WithValue(context.Background(), wantKey{}, values[0])
+				if err := unaryCall(tr, ctx, func(h *connect.Header) { h.SetValues("Authorization", values) }); err != nil {
+					errs <- err
 					return
-				}
-				if err := s.Send(new(int)); err != nil {
-					errs <- err.Error()
-				}
-				if err := s.Receive(new(int)); err != nil {
-					errs <- err.Error()
 				}
 			}
 		})
 	}
 	wg.Wait()
 	close(errs)
-	for e := range errs {
-		t.Error(e)
+	for err := range errs {
+		t.Error(err)
+	}
+	if len(cc.calls) != 6*200 {
+		t.Fatalf("%d calls reached the connection, want %d", len(cc.calls), 6*200)
+	}
+	for _, c := range cc.calls {
+		if got := c.md.Get("authorization"); len(got) != 1 || got[0] != c.want {
+			t.Errorf("call with %q sent %v", c.want, c.md)
+		}
 	}
 }
 
