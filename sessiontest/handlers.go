@@ -389,17 +389,24 @@ func (h *handler) DeleteSession(ctx context.Context, req *sessionv2.DeleteSessio
 			return nil, err
 		}
 	}
-	if ss.flags&flagTerminated == 0 {
-		now := s.now()
-		ss.flags |= flagTerminated
-		ss.terminated = now.UnixMicro()
-		ss.changed = ss.terminated
-		ss.sequence++
-		ss.pend = nil
-		if s.cfg.listLag == 0 { // else lists still show it for a while
-			ss.metadata, ss.agent = nil, nil
-		}
-		s.noteWrite(now)
-	}
+	s.terminate(ss)
 	return &sessionv2.DeleteSessionResponse{Details: s.details(ss)}, nil
+}
+
+// terminate ends ss (a no-op when it has ended already), for DeleteSession
+// and end_session alike. The caller holds s.mu.
+func (s *Server) terminate(ss *session) {
+	if ss.flags&flagTerminated != 0 {
+		return
+	}
+	now := s.now()
+	ss.flags |= flagTerminated
+	ss.terminated = now.UnixMicro()
+	ss.changed = ss.terminated
+	ss.sequence++
+	ss.pend = nil
+	if s.cfg.listLag == 0 { // else lists still show it for a while
+		ss.metadata, ss.agent = nil, nil
+	}
+	s.noteWrite(now)
 }

@@ -270,20 +270,9 @@ func (s *Server) sessionAlive(id string) bool {
 func (s *Server) terminateSession(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ss := s.lookup(id)
-	if ss == nil || ss.flags&flagTerminated != 0 {
-		return
+	if ss := s.lookup(id); ss != nil {
+		s.terminate(ss)
 	}
-	now := s.now()
-	ss.flags |= flagTerminated
-	ss.terminated = now.UnixMicro()
-	ss.changed = ss.terminated
-	ss.sequence++
-	ss.pend = nil
-	if s.cfg.listLag == 0 { // else lists still show it for a while
-		ss.metadata, ss.agent = nil, nil
-	}
-	s.noteWrite(now)
 }
 
 // fillUserinfo sets the claims of the requested scopes for a user:
