@@ -54,14 +54,24 @@ func testEnv(t *testing.T, extra ...string) []string {
 	return append(env, extra...)
 }
 
-// TestServeLifecycle runs "serve --listen 127.0.0.1:0", waits for its ready
-// line, makes calls against it and stops it with SIGINT.
-func TestServeLifecycle(t *testing.T) {
-	bin := binary(t)
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--seed", "testdata/seed.json")
+// serveProcess is a running "zitadel-session serve" (see startServe).
+type serveProcess struct {
+	cmd    *exec.Cmd
+	url    string        // the URL of the ready line
+	line   string        // the ready line
+	stderr *bytes.Buffer // its standard error
+}
+
+// startServe runs the built binary's "serve --listen 127.0.0.1:0" with
+// extra args, waits for its ready line ("listening on
+// http://127.0.0.1:PORT", with the bound port) and returns the process; it
+// is killed at the end of the test.
+func startServe(t *testing.T, args ...string) *serveProcess {
+	t.Helper()
+	cmd := exec.Command(binary(t), append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
 	cmd.Env = testEnv(t)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr := new(bytes.Buffer)
+	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -69,8 +79,7 @@ func TestServeLifecycle(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		t.Fatalf("reading the ready line: %v (stderr: %s)", err, stderr.String())
@@ -82,7 +91,14 @@ func TestServeLifecycle(t *testing.T) {
 	if m[2] == "0" {
 		t.Fatalf("ready line shows port 0, not the bound port: %q", line)
 	}
-	url := m[1]
+	return &serveProcess{cmd: cmd, url: m[1], line: line, stderr: stderr}
+}
+
+// TestServeLifecycle runs "serve --listen 127.0.0.1:0", waits for its ready
+// line, makes calls against it and stops it with SIGINT.
+func TestServeLifecycle(t *testing.T) {
+	srv := startServe(t, "--seed", "testdata/seed.json")
+	cmd, url, line, stderr := srv.cmd, srv.url, srv.line, srv.stderr
 
 	for _, proto := range []string{"connect", "grpc", "grpcweb"} {
 		var so, se bytes.Buffer

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"net"
 	"net/http"
 	"os/exec"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,33 +13,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/sessionkit/zitadel-session-go/internal/heavytest"
 )
-
-// startServe runs "serve --listen 127.0.0.1:0" with the example seed and
-// returns its URL; the process is killed at the end of the test.
-func startServe(t *testing.T) string {
-	t.Helper()
-	cmd := exec.Command(binary(t), "serve", "--listen", "127.0.0.1:0")
-	cmd.Env = testEnv(t)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading the ready line: %v (stderr: %s)", err, stderr.String())
-	}
-	m := regexp.MustCompile(`^listening on (http://127\.0\.0\.1:\d+)\n$`).FindStringSubmatch(line)
-	if m == nil {
-		t.Fatalf("ready line = %q", line)
-	}
-	return m[1]
-}
 
 // corsPage calls serve from another origin the way browser clients do:
 // Connect (JSON), gRPC-Web (binary frames) and REST, with credentials, and
@@ -113,7 +83,7 @@ func TestBrowserCORS(t *testing.T) {
 	if err != nil {
 		t.Fatal("chromium is not installed (Debian: apt-get install -y chromium); this test needs a real browser")
 	}
-	base := startServe(t)
+	base := startServe(t).url
 
 	// The page's origin: another port on loopback.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
